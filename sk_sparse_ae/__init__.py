@@ -1,0 +1,17 @@
+"""Sparse autoencoder features for scikit-learn, built on Keras 3."""
+
+from .datasets import load_fashion_mnist
+from .diagnostics import SparsityReport, activation_stats, sparsity_report
+from .estimator import SparseAutoencoderTransformer
+from .regularizers import KLDivergenceSparsity, L1Sparsity
+
+__all__ = [
+    "KLDivergenceSparsity",
+    "L1Sparsity",
+    "SparseAutoencoderTransformer",
+    "SparsityReport",
+    "activation_stats",
+    "load_fashion_mnist",
+    "sparsity_report",
+]
+__version__ = "0.1.0"
