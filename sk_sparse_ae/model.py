@@ -2,6 +2,8 @@
 
 import keras
 
+from .layers import TopKActivation
+
 __all__ = ["build_autoencoder", "make_optimizer"]
 
 _OPTIMIZERS = {
@@ -35,6 +37,7 @@ def build_autoencoder(
     output_activation,
     activity_regularizer,
     seeds,
+    top_k=None,
 ):
     """Build ``(autoencoder, encoder, decoder)``.
 
@@ -60,6 +63,11 @@ def build_autoencoder(
         Sparsity penalty on the coding layer.
     seeds : sequence of int
         One kernel-initializer seed per Dense layer, ``2 * len(hidden) + 2``.
+    top_k : int or None, default=None
+        If set, the coding layer keeps only the ``top_k`` largest
+        pre-activations of each sample (sigmoid) and zeroes the rest: the
+        ``"codings"`` Dense layer becomes linear and is followed by a
+        :class:`~sk_sparse_ae.layers.TopKActivation` named ``"codings_topk"``.
 
     Returns
     -------
@@ -74,12 +82,14 @@ def build_autoencoder(
     encoder.add(
         _dense(
             n_components,
-            "sigmoid",
+            "sigmoid" if top_k is None else "linear",
             next(seeds),
             "codings",
             activity_regularizer=activity_regularizer,
         )
     )
+    if top_k is not None:
+        encoder.add(TopKActivation(top_k, "sigmoid", name="codings_topk"))
     decoder = keras.Sequential(name="decoder")
     decoder.add(keras.Input(shape=(n_components,)))
     for i, units in enumerate(reversed(hidden)):
