@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._compat import Interval, StrOptions, _fit_context
 from .model import build_autoencoder, make_optimizer
+from .numpy_forward import dense_stack, forward
 from .regularizers import KLDivergenceSparsity, L1Sparsity
 
 __all__ = ["SparseAutoencoderTransformer"]
@@ -24,6 +25,10 @@ _ACTIVATIONS = {"selu", "relu", "elu", "gelu", "tanh", "sigmoid", "swish", "line
 
 # Rows per call when running a fitted encoder or decoder; bounds peak memory.
 _PREDICT_CHUNK = 8192
+# Up to this many rows, a plain Dense model runs in NumPy (numpy_forward): a
+# Keras call costs ~1 ms of overhead, and past a few hundred rows Keras's
+# kernels win (benchmarks/bench_transform.py).
+_NUMPY_MAX_ROWS = 256
 
 
 class SparseAutoencoderTransformer(
@@ -584,6 +589,10 @@ def _chunk_rng(random_state, step):
 
 def _run_in_chunks(model, X):
     """Run a Keras model on X in float32 chunks; return a float32 ndarray."""
+    if 0 < len(X) <= _NUMPY_MAX_ROWS:
+        stack = dense_stack(model)
+        if stack is not None:
+            return forward(stack, X.astype(np.float32))
     outputs = [
         keras.ops.convert_to_numpy(
             model(X[start : start + _PREDICT_CHUNK].astype(np.float32), training=False)
