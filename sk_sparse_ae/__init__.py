@@ -3,6 +3,7 @@
 from .datasets import load_fashion_mnist
 from .diagnostics import SparsityReport, activation_stats, sparsity_report
 from .estimator import SparseAutoencoderTransformer
+from .persistence import load
 from .regularizers import KLDivergenceSparsity, L1Sparsity
 
 __all__ = [
@@ -11,6 +12,7 @@ __all__ = [
     "SparseAutoencoderTransformer",
     "SparsityReport",
     "activation_stats",
+    "load",
     "load_fashion_mnist",
     "sparsity_report",
 ]

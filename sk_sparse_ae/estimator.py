@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._compat import Interval, StrOptions, _fit_context
 from .model import build_autoencoder, make_optimizer
+from .persistence import load_estimator, save_estimator
 from .numpy_forward import dense_stack, forward
 from .regularizers import KLDivergenceSparsity, L1Sparsity
 
@@ -428,6 +429,44 @@ class SparseAutoencoderTransformer(
         loss = keras.losses.get(_KERAS_LOSSES[self.loss])
         per_sample = keras.ops.convert_to_numpy(loss(X.astype(np.float32), X_hat))
         return -float(np.mean(per_sample, dtype=np.float64))
+
+    def save(self, path):
+        """Save the fitted transformer to one file that loads without running code.
+
+        The file is a zip archive of the Keras model in its ``.keras`` format
+        and the parameters and fitted attributes as JSON; :meth:`load` (or
+        :func:`sk_sparse_ae.load`) reads it with Keras's ``safe_mode=True``.
+        Use this format, not pickle, for files from others.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file to write, conventionally ending in ``.skae``.
+        """
+        save_estimator(self, path)
+
+    @classmethod
+    def load(cls, path):
+        """Load a transformer written by :meth:`save`.
+
+        Parameters
+        ----------
+        path : str or path-like
+            A file written by :meth:`save`.
+
+        Returns
+        -------
+        estimator : SparseAutoencoderTransformer
+            The fitted transformer; ``transform`` gives the saved one's
+            output exactly.
+
+        Raises
+        ------
+        ValueError
+            If the file is truncated, corrupted, not written by :meth:`save`,
+            or its Keras model would need code to load.
+        """
+        return load_estimator(path, cls)
 
     @property
     def _n_features_out(self):
