@@ -14,8 +14,8 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._compat import Interval, StrOptions, _fit_context
 from .model import build_autoencoder, make_optimizer
-from .persistence import load_estimator, save_estimator
 from .numpy_forward import dense_stack, forward
+from .persistence import load_estimator, save_estimator
 from .regularizers import KLDivergenceSparsity, L1Sparsity
 
 __all__ = ["SparseAutoencoderTransformer"]
