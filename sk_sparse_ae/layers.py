@@ -59,8 +59,10 @@ class TopKActivation(keras.layers.Layer):
         # keep every tied entry).
         order = ops.argsort(ops.negative(inputs), axis=-1)
         ranks = ops.argsort(order, axis=-1)
-        keep = ops.cast(ops.less(ranks, self.k), inputs.dtype)
-        return keep * self.activation(inputs)
+        # where(), not a 0/1 product: no -0.0, and 0 * inf would be NaN.
+        return ops.where(
+            ops.less(ranks, self.k), self.activation(inputs), ops.zeros_like(inputs)
+        )
 
     def compute_output_shape(self, input_shape):
         return input_shape

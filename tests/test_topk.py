@@ -1,0 +1,131 @@
+"""TopK sparsity: the TopKActivation layer and sparsity="topk"."""
+
+import pickle
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from conftest import SMALL
+
+from sk_sparse_ae import SparseAutoencoderTransformer, TopKActivation
+
+TOPK = {**SMALL, "sparsity": "topk", "k": 4}
+
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def numpy_topk_mask(z, k):
+    """1 where an entry is among the k largest of its row, else 0."""
+    mask = np.zeros_like(z)
+    np.put_along_axis(mask, np.argsort(-z, axis=1)[:, :k], 1.0, axis=1)
+    return mask
+
+
+@pytest.fixture(scope="module")
+def fitted_topk(digits_small):
+    X, _ = digits_small
+    return SparseAutoencoderTransformer(**TOPK).fit(X)
+
+
+def test_every_row_has_at_most_k_nonzeros(fitted_topk, digits):
+    X, _ = digits
+    codings = fitted_topk.transform(X)
+    nonzeros = np.count_nonzero(codings, axis=1)
+    assert nonzeros.max() <= 4
+    # Kept units are sigmoid outputs, so they are not zero: exactly k per row.
+    assert nonzeros.min() == 4
+    assert np.all((codings >= 0) & (codings < 1))
+
+
+def test_transform_matches_numpy_topk_forward_pass(fitted_topk, digits):
+    X, _ = digits
+    hidden_layer, codings_layer, topk_layer = fitted_topk.encoder_.layers
+    assert isinstance(topk_layer, TopKActivation) and topk_layer.k == 4
+    (w1, b1), (w2, b2) = hidden_layer.get_weights(), codings_layer.get_weights()
+    alpha, scale = 1.6732632423543772, 1.0507009873554805
+    h = X @ w1 + b1
+    z = scale * np.where(h > 0, h, alpha * (np.exp(h) - 1)) @ w2 + b2
+    expected = numpy_topk_mask(z, 4) * sigmoid(z)
+    # Compare rows whose 4th and 5th largest pre-activations are clearly
+    # apart: float32 vs float64 rounding may order near-ties differently.
+    ordered = -np.sort(-z, axis=1)
+    clear = ordered[:, 3] - ordered[:, 4] > 1e-4
+    assert clear.mean() > 0.95
+    np.testing.assert_allclose(
+        fitted_topk.transform(X)[clear], expected[clear], atol=2e-6
+    )
+
+
+def test_ties_still_keep_exactly_k():
+    layer = TopKActivation(k=2, activation="linear")
+    out = np.asarray(layer(np.array([[1.0, 1.0, 1.0, 1.0], [3.0, 2.0, 2.0, 2.0]])))
+    np.testing.assert_array_equal(np.count_nonzero(out, axis=1), [2, 2])
+    assert out[1, 0] == 3.0 and out[1, 1:].sum() == 2.0
+
+
+def test_gradient_flows_only_through_kept_units():
+    """dL/dW of Dense -> TopK -> weighted sum, against the hand computation."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(3, 5)).astype(np.float32)
+    v = rng.normal(size=(1, 6)).astype(np.float32)
+    dense = keras.layers.Dense(6, activation=None)
+    topk = TopKActivation(k=2, activation="sigmoid")
+    dense.build((None, 5))
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(topk(dense(x)) * v)
+    grad_kernel, grad_bias = tape.gradient(loss, [dense.kernel, dense.bias])
+
+    w, b = (np.asarray(p, dtype=np.float64) for p in dense.get_weights())
+    z = x @ w + b
+    mask = numpy_topk_mask(z, 2)
+    s = sigmoid(z)
+    dz = mask * v * s * (1 - s)  # zero for every unit that was not kept
+    np.testing.assert_allclose(grad_kernel, x.T @ dz, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(grad_bias, dz.sum(axis=0), rtol=1e-5, atol=1e-7)
+    never_kept = mask.sum(axis=0) == 0
+    assert never_kept.any()  # the check below is not vacuous
+    assert np.all(np.asarray(grad_kernel)[:, never_kept] == 0)
+
+
+def test_config_round_trip():
+    layer = TopKActivation(k=3, activation="relu", name="codings_topk")
+    config = layer.get_config()
+    assert config["k"] == 3 and config["activation"] == "relu"
+    again = TopKActivation.from_config(config)
+    assert again.get_config() == config
+    restored = keras.saving.deserialize_keras_object(
+        keras.saving.serialize_keras_object(layer)
+    )
+    assert type(restored) is TopKActivation and restored.get_config() == config
+    z = np.array([[0.5, -1.0, 2.0, 0.1]], dtype=np.float32)
+    np.testing.assert_array_equal(np.asarray(restored(z)), z * [[1, 0, 1, 1]])
+
+
+@pytest.mark.parametrize("k", [0, -1, 2.0, True])
+def test_layer_rejects_bad_k(k):
+    with pytest.raises(ValueError, match=f"k must be an int >= 1, got {k!r}"):
+        TopKActivation(k=k)
+
+
+def test_layer_rejects_k_wider_than_input():
+    with pytest.raises(
+        ValueError, match=r"k=5 is larger than the number of units \(4\)"
+    ):
+        TopKActivation(k=5)(np.zeros((1, 4), dtype=np.float32))
+
+
+def test_fit_rejects_k_above_n_components(digits_small):
+    X, _ = digits_small
+    sae = SparseAutoencoderTransformer(**{**TOPK, "k": 17})
+    with pytest.raises(ValueError, match="k=17 > n_components=16"):
+        sae.fit(X)
+    assert not hasattr(sae, "model_")
+
+
+def test_pickle_round_trip_keeps_topk(fitted_topk, digits_small):
+    X, _ = digits_small
+    restored = pickle.loads(pickle.dumps(fitted_topk))
+    np.testing.assert_array_equal(restored.transform(X), fitted_topk.transform(X))
