@@ -13,6 +13,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._compat import Interval, StrOptions, _fit_context
+from ._fit_safety import check_weights_finite, restore_state_on_failure
 from .model import build_autoencoder, make_optimizer
 from .numpy_forward import dense_stack, forward
 from .persistence import load_estimator, save_estimator
@@ -264,6 +265,7 @@ class SparseAutoencoderTransformer(
         self.random_state = random_state
         self.verbose = verbose
 
+    @restore_state_on_failure
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Train the autoencoder on X.
@@ -500,6 +502,7 @@ class SparseAutoencoderTransformer(
                     f"Training diverged at epoch {epoch + 1}: loss={loss}. "
                     f"Lower learning_rate (now {self.learning_rate!r})."
                 )
+            check_weights_finite(self.model_, epoch + 1, self.learning_rate)
             if X_val is None:
                 continue
             val_loss = self.history_["val_loss"][-1]
