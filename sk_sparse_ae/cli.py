@@ -1,12 +1,14 @@
-"""Command line: ``sk-sparse-ae demo``."""
+"""Command line: ``sk-sparse-ae demo`` and ``sk-sparse-ae reproduce``."""
 
 import argparse
+import functools
 import sys
 import time
 
 import numpy as np
 
 DEFAULT_WEIGHTS = (0.0, 1e-4, 1e-3, 1e-2, 1e-1)
+DEFAULT_OUTPUT_DIR = "benchmarks/results"
 
 
 def _fraction_below(threshold):
@@ -28,6 +30,49 @@ def _mean_l0(threshold):
 
 
 def run_demo(args):
+    """The digits grid search, or the Fashion-MNIST downstream comparison."""
+    if args.data == "fashion-mnist":
+        return _run_fashion_demo(args)
+    given = [
+        option
+        for option, value in (
+            ("--quick", args.quick),
+            ("--output-dir", args.output_dir),
+            ("--threads", args.threads),
+        )
+        if value not in (None, False)
+    ]
+    if given:
+        raise SystemExit(
+            f"sk-sparse-ae demo: {', '.join(given)} only applies with "
+            "--data fashion-mnist."
+        )
+    if args.random_state is None:
+        args.random_state = 0
+    return _run_digits_demo(args)
+
+
+def _run_fashion_demo(args):
+    digits_only = [
+        option
+        for option, value, default in (
+            ("--weights", args.weights, DEFAULT_WEIGHTS),
+            ("--epochs", args.epochs, 10),
+            ("--cv", args.cv, 3),
+            ("--n-jobs", args.n_jobs, 1),
+        )
+        if value != default
+    ]
+    if digits_only:
+        raise SystemExit(
+            f"sk-sparse-ae demo: {', '.join(digits_only)} only applies with "
+            "--data digits; the Fashion-MNIST comparison uses the book's settings."
+        )
+    random_state = 42 if args.random_state is None else args.random_state
+    return _run_experiment("compare_downstream", args, random_state)
+
+
+def _run_digits_demo(args):
     """Grid-search the KL sparsity weight of MinMaxScaler -> SAE -> LogReg."""
     from sklearn.datasets import load_digits
     from sklearn.linear_model import LogisticRegression
@@ -122,7 +167,15 @@ def build_parser():
     demo = commands.add_parser(
         "demo",
         help="grid-search the sparsity weight of MinMaxScaler -> sparse "
-        "autoencoder -> LogisticRegression on the bundled digits",
+        "autoencoder -> LogisticRegression on the bundled digits; with --data "
+        "fashion-mnist, compare LogisticRegression on raw pixels, PCA, RBM and "
+        "sparse-autoencoder features",
+    )
+    demo.add_argument(
+        "--data",
+        choices=("digits", "fashion-mnist"),
+        default="digits",
+        help="default: %(default)s",
     )
     demo.add_argument(
         "--weights",
@@ -133,9 +186,73 @@ def build_parser():
     demo.add_argument("--epochs", type=int, default=10, help="default: %(default)s")
     demo.add_argument("--cv", type=int, default=3, help="folds (default: %(default)s)")
     demo.add_argument("--n-jobs", type=int, default=1, help="default: %(default)s")
-    demo.add_argument("--random-state", type=int, default=0, help="default: 0")
+    demo.add_argument(
+        "--random-state",
+        type=int,
+        default=None,
+        help="default: 0 on digits, 42 on fashion-mnist",
+    )
+    _add_experiment_arguments(demo, fashion_only=True)
     demo.set_defaults(handler=run_demo)
+    reproduce = commands.add_parser(
+        "reproduce",
+        help="train the book's KL and L1 sparse autoencoders on Fashion-MNIST and "
+        "compare their sparsity with the book's Figure 17-11",
+    )
+    reproduce.add_argument("--random-state", type=int, default=42, help="default: 42")
+    _add_experiment_arguments(reproduce, fashion_only=False)
+    reproduce.set_defaults(handler=run_reproduce)
     return parser
+
+
+def _add_experiment_arguments(parser, *, fashion_only):
+    only = " (--data fashion-mnist only)" if fashion_only else ""
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a smoke run: 2,000 training / 500 test images, 1 epoch" + only,
+    )
+    parser.add_argument(
+        "--output-dir",
+        default=None,
+        help=f"where results go (default: {DEFAULT_OUTPUT_DIR}){only}",
+    )
+    parser.add_argument(
+        "--threads",
+        type=_positive_int,
+        default=None,
+        help="TensorFlow and BLAS threads (default: their own defaults)" + only,
+    )
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _run_experiment(function, args, random_state):
+    from . import experiments
+
+    if args.threads is not None:
+        experiments.configure_threads(args.threads)
+    getattr(experiments, function)(
+        args.output_dir or DEFAULT_OUTPUT_DIR,
+        quick=args.quick,
+        random_state=random_state,
+        n_threads=args.threads,
+        log=functools.partial(print, flush=True),
+    )
+    return 0
+
+
+def run_reproduce(args):
+    """Reproduce the book's Figure 17-11 on Fashion-MNIST."""
+    return _run_experiment("reproduce", args, args.random_state)
 
 
 def main(argv=None):
