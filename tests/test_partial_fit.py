@@ -1,13 +1,14 @@
 """Streaming training with partial_fit."""
 
 import math
+import pickle
 
 import keras
 import numpy as np
 import pytest
 from conftest import SMALL
 
-from sk_sparse_ae import SparseAutoencoderTransformer
+from sk_sparse_ae import SparseAutoencoderTransformer, load
 
 # Adam, so that the optimizer has state (moments) worth keeping between calls.
 STREAM = {**SMALL, "optimizer": "adam", "learning_rate": 0.01, "batch_size": 32}
@@ -106,3 +107,16 @@ def test_partial_fit_with_topk_keeps_k_units(digits_small):
     sae = SparseAutoencoderTransformer(**STREAM, sparsity="topk", k=3)
     stream(sae, X, 2, passes=1)
     assert np.count_nonzero(sae.transform(X), axis=1).max() == 3
+
+
+def test_optimizer_state_survives_pickle_and_save_load(digits_small, tmp_path):
+    X, _ = digits_small
+    sae = SparseAutoencoderTransformer(**STREAM, sparsity="topk", k=3)
+    sae.partial_fit(X[:100])
+    path = tmp_path / "stream.skae"
+    sae.save(path)
+    for restored in (pickle.loads(pickle.dumps(sae)), load(path)):
+        assert iterations(restored) == math.ceil(100 / 32)
+        np.testing.assert_array_equal(restored.transform(X), sae.transform(X))
+        restored.partial_fit(X[100:164])
+        assert iterations(restored) == math.ceil(100 / 32) + 2
