@@ -13,11 +13,12 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._compat import Interval, StrOptions, _fit_context
-from ._fit_safety import check_weights_finite, restore_state_on_failure
+from ._fit_safety import restore_state_on_failure
 from .model import build_autoencoder, make_optimizer
 from .numpy_forward import dense_stack, forward
 from .persistence import load_estimator, save_estimator
 from .regularizers import KLDivergenceSparsity, L1Sparsity
+from .training import FiniteWeightsCheck, ValidationStopping, shuffled_epochs
 
 __all__ = ["SparseAutoencoderTransformer"]
 
@@ -475,47 +476,39 @@ class SparseAutoencoderTransformer(
         return self.encoder_.output_shape[-1]
 
     def _train(self, X_train, X_val, rng):
-        """Run the epochs; return how many ran."""
-        validation_data = None if X_val is None else (X_val, X_val)
-        best_loss, best_weights, epochs_without_improvement = np.inf, None, 0
-        for epoch in range(self.epochs):
-            rng.shuffle(X_train)
-            if self.verbose:
-                print(f"Epoch {epoch + 1}/{self.epochs}")
-            # One Keras epoch per call: our generator shuffles, so a seed gives
-            # the same order in any process without Keras's global seed.
-            history = self.model_.fit(
-                X_train,
-                X_train,
-                batch_size=self.batch_size,
-                epochs=1,
-                shuffle=False,
-                verbose=min(int(self.verbose), 2),
-                validation_data=validation_data,
-                callbacks=[keras.callbacks.TerminateOnNaN()],
+        """Run the epochs in one Keras fit call; return how many ran."""
+        # Our generator orders each epoch (training.shuffled_epochs), so a
+        # seed gives the same order in any process without Keras's global seed.
+        stopping = None
+        callbacks = [
+            keras.callbacks.TerminateOnNaN(),
+            FiniteWeightsCheck(self.learning_rate),
+        ]
+        if X_val is not None:
+            stopping = ValidationStopping(self.tol, self.n_iter_no_change)
+            callbacks.append(stopping)
+        history = self.model_.fit(
+            shuffled_epochs(X_train, self.batch_size, self.epochs, rng),
+            epochs=self.epochs,
+            steps_per_epoch=-(-len(X_train) // self.batch_size),
+            shuffle=False,
+            verbose=min(int(self.verbose), 2),
+            validation_data=None if X_val is None else (X_val, X_val),
+            validation_batch_size=self.batch_size,
+            callbacks=callbacks,
+        )
+        for key, values in history.history.items():
+            self.history_.setdefault(key, []).extend(float(v) for v in values)
+        n_epochs = len(history.history["loss"])
+        loss = self.history_["loss"][-1]
+        if not np.isfinite(loss):
+            raise FloatingPointError(
+                f"Training diverged at epoch {n_epochs}: loss={loss}. "
+                f"Lower learning_rate (now {self.learning_rate!r})."
             )
-            for key, values in history.history.items():
-                self.history_.setdefault(key, []).extend(float(v) for v in values)
-            loss = self.history_["loss"][-1]
-            if not np.isfinite(loss):
-                raise FloatingPointError(
-                    f"Training diverged at epoch {epoch + 1}: loss={loss}. "
-                    f"Lower learning_rate (now {self.learning_rate!r})."
-                )
-            check_weights_finite(self.model_, epoch + 1, self.learning_rate)
-            if X_val is None:
-                continue
-            val_loss = self.history_["val_loss"][-1]
-            if val_loss < best_loss - self.tol:
-                best_loss, epochs_without_improvement = val_loss, 0
-                best_weights = self.model_.get_weights()
-            else:
-                epochs_without_improvement += 1
-                if epochs_without_improvement >= self.n_iter_no_change:
-                    break
-        if best_weights is not None:
-            self.model_.set_weights(best_weights)
-        return epoch + 1
+        if stopping is not None and stopping.best_weights is not None:
+            self.model_.set_weights(stopping.best_weights)
+        return n_epochs
 
     def _split_validation(self, X_work):
         """Views of the (shuffled) data: ``(train, validation or None)``."""
