@@ -16,9 +16,9 @@ class TopKActivation(keras.layers.Layer):
     largest entries go through ``activation`` and every other entry becomes
     exactly ``0`` (Gao et al., 2024, "Scaling and evaluating sparse
     autoencoders"). Exactly ``k`` positions per row are kept, even when
-    values tie at the k-th place (ties are broken by position, in a
-    backend-dependent order). The selection is a constant mask, so the
-    gradient flows only through the kept units.
+    values tie at the k-th place (the first tied positions are kept). The
+    selection is a constant mask, so the gradient flows only through the
+    kept units.
 
     Parameters
     ----------
@@ -53,16 +53,21 @@ class TopKActivation(keras.layers.Layer):
             )
 
     def call(self, inputs):
-        # Rank of each entry in its row, 0 for the largest: the argsort of the
-        # descending argsort. Ranks are a permutation, so ties still leave
-        # exactly k entries with rank < k (a threshold at the k-th value would
-        # keep every tied entry).
-        order = ops.argsort(ops.negative(inputs), axis=-1)
-        ranks = ops.argsort(order, axis=-1)
-        # where(), not a 0/1 product: no -0.0, and 0 * inf would be NaN.
-        return ops.where(
-            ops.less(ranks, self.k), self.activation(inputs), ops.zeros_like(inputs)
+        # The k-th largest value of each row (a constant for the gradient).
+        # Keeping entries >= it would keep every tie at the k-th place, so
+        # entries equal to it are kept in order of position until the row has
+        # k. (Cheaper on CPU than ranking whole rows with two argsorts.)
+        kth = ops.min(ops.top_k(inputs, self.k, sorted=False)[0], axis=-1)
+        kth = ops.stop_gradient(ops.expand_dims(kth, -1))
+        above = ops.greater(inputs, kth)
+        tied = ops.equal(inputs, kth)
+        n_above = ops.sum(ops.cast(above, "int32"), axis=-1, keepdims=True)
+        tie_rank = ops.cumsum(ops.cast(tied, "int32"), axis=-1)
+        keep = ops.logical_or(
+            above, ops.logical_and(tied, ops.less_equal(tie_rank, self.k - n_above))
         )
+        # where(), not a 0/1 product: no -0.0, and 0 * inf would be NaN.
+        return ops.where(keep, self.activation(inputs), ops.zeros_like(inputs))
 
     def compute_output_shape(self, input_shape):
         return input_shape

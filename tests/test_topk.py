@@ -62,8 +62,18 @@ def test_transform_matches_numpy_topk_forward_pass(fitted_topk, digits):
 def test_ties_still_keep_exactly_k():
     layer = TopKActivation(k=2, activation="linear")
     out = np.asarray(layer(np.array([[1.0, 1.0, 1.0, 1.0], [3.0, 2.0, 2.0, 2.0]])))
-    np.testing.assert_array_equal(np.count_nonzero(out, axis=1), [2, 2])
-    assert out[1, 0] == 3.0 and out[1, 1:].sum() == 2.0
+    np.testing.assert_array_equal(out, [[1, 1, 0, 0], [3, 2, 0, 0]])
+
+
+@pytest.mark.parametrize("k", [1, 3, 7])
+def test_selection_matches_numpy_on_rows_full_of_ties(k):
+    """Small integers tie everywhere; the first tied positions are kept."""
+    z = np.random.default_rng(k).integers(0, 4, size=(200, 8)).astype(np.float32)
+    out = np.asarray(TopKActivation(k=k, activation="linear")(z + 1))
+    order = np.argsort(-z, axis=1, kind="stable")
+    expected = np.zeros_like(z)
+    np.put_along_axis(expected, order[:, :k], 1.0, axis=1)
+    np.testing.assert_array_equal(out, expected * (z + 1))
 
 
 def test_gradient_flows_only_through_kept_units():
