@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._compat import Interval, StrOptions, _fit_context
 from ._fit_safety import restore_state_on_failure
+from ._threads import limit_tensorflow_threads_to_environment
 from .model import build_autoencoder, make_optimizer
 from .numpy_forward import dense_stack, forward
 from .persistence import load_estimator, save_estimator
@@ -549,6 +550,8 @@ class SparseAutoencoderTransformer(
 
     def _build_model(self, n_features, hidden, rng):
         """A new compiled autoencoder: ``(model, encoder, decoder)``."""
+        # Before the process's first TensorFlow op, when the pools get fixed.
+        limit_tensorflow_threads_to_environment()
         top_k = None
         if self.sparsity == "topk":
             if self.k > self.n_components:

@@ -1,0 +1,227 @@
+"""GridSearchCV wall time: n_jobs=1 vs n_jobs=2 (loky), with and without the cap.
+
+Each variant runs in a fresh Python process (TensorFlow fixes its thread pools
+once per process), in the order given by ``--repeats`` rounds of
+``n_jobs=1 / n_jobs=2 capped / n_jobs=2 uncapped``, so the ratios compare
+runs made side by side:
+
+- ``n_jobs=1``: one process; TensorFlow's default pools (one thread per core).
+- ``n_jobs=2, capped``: two loky workers; joblib gives each
+  ``OMP_NUM_THREADS=cpu_count // 2`` and ``fit`` sizes TensorFlow's pools
+  to it (``sk_sparse_ae._threads``).
+- ``n_jobs=2, uncapped``: the same, with ``TF_NUM_INTRAOP_THREADS`` and
+  ``TF_NUM_INTEROP_THREADS`` set to the core count, i.e. TensorFlow's own
+  default, which the cap then leaves alone: each worker runs pools as large
+  as the whole machine.
+
+Writes ``benchmarks/results/bench_parallel.{json,md}``.
+"""
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+VARIANTS = ["n_jobs=1", "n_jobs=2, capped", "n_jobs=2, uncapped"]
+
+
+def probe_worker():
+    """What TensorFlow's pools are in the process this runs in."""
+    import psutil
+    import tensorflow as tf
+
+    return {
+        "pid": os.getpid(),
+        "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS"),
+        "TF_NUM_INTRAOP_THREADS": os.environ.get("TF_NUM_INTRAOP_THREADS"),
+        "tf_intra_op": tf.config.threading.get_intra_op_parallelism_threads(),
+        "tf_inter_op": tf.config.threading.get_inter_op_parallelism_threads(),
+        "os_threads": psutil.Process().num_threads(),
+    }
+
+
+def import_package():
+    import sk_sparse_ae  # noqa: F401
+
+
+def child(variant, epochs):
+    import joblib
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.preprocessing import MinMaxScaler
+
+    from sk_sparse_ae import SparseAutoencoderTransformer
+
+    X = MinMaxScaler().fit_transform(load_digits().data)
+    n_jobs = 1 if variant == "n_jobs=1" else 2
+    search = GridSearchCV(
+        SparseAutoencoderTransformer(
+            n_components=32,
+            hidden_layer_sizes=(64,),
+            epochs=epochs,
+            random_state=0,
+        ),
+        {"sparsity_weight": [1e-4, 1e-3, 1e-2, 1e-1]},
+        cv=3,
+        n_jobs=n_jobs,
+        refit=False,
+    )
+    # Start the workers and import the package there first (this does not
+    # start TensorFlow's runtime), so that wall_s is the search alone.
+    start = time.perf_counter()
+    joblib.Parallel(n_jobs=n_jobs)(
+        joblib.delayed(import_package)() for _ in range(2 * n_jobs)
+    )
+    startup = time.perf_counter() - start
+    cpu_before = os.times()
+    start = time.perf_counter()
+    search.fit(X)
+    wall = time.perf_counter() - start
+    cpu_after = os.times()
+    # The same loky executor is reused, so this reports the search's workers.
+    workers = joblib.Parallel(n_jobs=n_jobs)(
+        joblib.delayed(probe_worker)() for _ in range(2 * n_jobs)
+    )
+    cpu = sum(
+        getattr(cpu_after, f) - getattr(cpu_before, f)
+        for f in ("user", "system", "children_user", "children_system")
+    )
+    json.dump(
+        {
+            "wall_s": wall,
+            "worker_startup_s": startup,
+            "cpu_s_main_process": cpu,
+            "scores": search.cv_results_["mean_test_score"].tolist(),
+            "workers": {w["pid"]: w for w in workers},
+        },
+        sys.stdout,
+    )
+
+
+def run_variant(variant, epochs):
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    env.pop("TF_NUM_INTRAOP_THREADS", None)
+    env.pop("TF_NUM_INTEROP_THREADS", None)
+    if variant == "n_jobs=2, uncapped":
+        env["TF_NUM_INTRAOP_THREADS"] = env["TF_NUM_INTEROP_THREADS"] = str(
+            os.cpu_count()
+        )
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", variant, "--epochs", str(epochs)],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(out[out.index("{") :])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--child", choices=VARIANTS, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return child(args.child, args.epochs)
+
+    runs = {v: [] for v in VARIANTS}
+    for repeat in range(args.repeats):
+        for variant in VARIANTS:
+            result = run_variant(variant, args.epochs)
+            runs[variant].append(result)
+            print(f"round {repeat + 1} {variant}: {result['wall_s']:.2f} s", flush=True)
+
+    base = statistics.median(r["wall_s"] for r in runs["n_jobs=1"])
+    reference_scores = runs["n_jobs=1"][0]["scores"]
+    rows = []
+    for variant in VARIANTS:
+        walls = [r["wall_s"] for r in runs[variant]]
+        workers = list(runs[variant][-1]["workers"].values())
+        rows.append(
+            {
+                "variant": variant,
+                "wall_s_median": statistics.median(walls),
+                "wall_s_all": walls,
+                "worker_startup_s_median": statistics.median(
+                    r["worker_startup_s"] for r in runs[variant]
+                ),
+                "speedup_vs_n_jobs_1": base / statistics.median(walls),
+                "tf_intra_inter_in_workers": sorted(
+                    {(w["tf_intra_op"], w["tf_inter_op"]) for w in workers}
+                ),
+                "OMP_NUM_THREADS_in_workers": sorted(
+                    {str(w["OMP_NUM_THREADS"]) for w in workers}
+                ),
+                "max_abs_score_diff_vs_n_jobs_1": max(
+                    abs(a - b)
+                    for r in runs[variant]
+                    for a, b in zip(r["scores"], reference_scores, strict=True)
+                ),
+            }
+        )
+    write(rows, args)
+
+
+def write(rows, args):
+    headers = [
+        "variant",
+        "search wall s, median (all)",
+        "speedup vs n_jobs=1",
+        "worker start s",
+        "TF pools in workers",
+    ]
+    table = [
+        "| " + " | ".join(headers) + " |",
+        "|" + "---|" * len(headers),
+        *(
+            f"| {r['variant']} | {r['wall_s_median']:.2f} "
+            f"({', '.join(f'{w:.2f}' for w in r['wall_s_all'])}) | "
+            f"{r['speedup_vs_n_jobs_1']:.2f} | "
+            f"{r['worker_startup_s_median']:.2f} | "
+            f"intra/inter {r['tf_intra_inter_in_workers']} |"
+            for r in rows
+        ),
+    ]
+    print("\n".join(table))
+    machine = {
+        "date_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "platform": platform.platform(),
+        "cpu_count": os.cpu_count(),
+        "load_average_1_5_15_min": list(os.getloadavg()),
+        "note": "Other jobs may have shared this machine while it ran; "
+        "variants were interleaved round by round to compare them fairly.",
+    }
+    settings = {
+        "search": "GridSearchCV(SparseAutoencoderTransformer(n_components=32, "
+        "hidden_layer_sizes=(64,), random_state=0), 4 sparsity weights, cv=3, "
+        "refit=False) on load_digits (1797 x 64, MinMaxScaler)",
+        "epochs": args.epochs,
+        "repeats": args.repeats,
+        "tf_pools_note": "0 means TensorFlow's default (sized to the cores)",
+    }
+    RESULTS.mkdir(exist_ok=True)
+    record = {"settings": settings, "machine": machine, "rows": rows}
+    (RESULTS / "bench_parallel.json").write_text(json.dumps(record, indent=2) + "\n")
+    md = [
+        "# GridSearchCV: n_jobs=1 vs n_jobs=2 (loky)",
+        "",
+        *table,
+        "",
+        f"- settings: {json.dumps(settings)}",
+        f"- machine: {json.dumps(machine)}",
+        "- rerun: `python benchmarks/bench_parallel.py`",
+        "",
+    ]
+    (RESULTS / "bench_parallel.md").write_text("\n".join(md))
+
+
+if __name__ == "__main__":
+    main()
