@@ -13,7 +13,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._compat import Interval, StrOptions, _fit_context
-from ._fit_safety import restore_state_on_failure
+from ._fit_safety import check_weights_finite, restore_state_on_failure
 from ._threads import limit_tensorflow_threads_to_environment
 from .model import build_autoencoder, make_optimizer
 from .numpy_forward import dense_stack, forward
@@ -302,6 +302,7 @@ class SparseAutoencoderTransformer(
         self.n_iter_ = self._train(X_train, X_val, rng)
         return self
 
+    @restore_state_on_failure
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):
         """Train on one chunk of X: one pass, keeping the model and optimizer.
@@ -317,7 +318,9 @@ class SparseAutoencoderTransformer(
         Each call makes exactly one pass over the (shuffled) chunk in batches
         of ``batch_size``: ``epochs`` and the early-stopping parameters are
         ignored, as ``max_iter`` is in scikit-learn's ``partial_fit`` methods.
-        For more passes, call it again with the same chunk.
+        For more passes, call it again with the same chunk. A call that
+        fails (a wrong width, divergence, an interrupt) leaves the transformer
+        as it was before the call, weights and optimizer state included.
 
         Parameters
         ----------
@@ -348,24 +351,40 @@ class SparseAutoencoderTransformer(
             rng = _chunk_rng(self.random_state, step)
         X_chunk = np.array(X, dtype=np.float32, order="C", copy=True)
         rng.shuffle(X_chunk)
-        history = self.model_.fit(
-            X_chunk,
-            X_chunk,
-            batch_size=self.batch_size,
-            epochs=1,
-            shuffle=False,
-            verbose=min(int(self.verbose), 2),
-            callbacks=[keras.callbacks.TerminateOnNaN()],
-        )
-        for key, values in history.history.items():
-            self.history_.setdefault(key, []).extend(float(v) for v in values)
-        self.n_iter_ += 1
-        loss = self.history_["loss"][-1]
-        if not np.isfinite(loss):
-            raise FloatingPointError(
-                f"Training diverged in partial_fit call {self.n_iter_}: "
-                f"loss={loss}. Lower learning_rate (now {self.learning_rate!r})."
+        # Keras updates the model in place; restore_state_on_failure only puts
+        # the attributes back, so keep the weights and optimizer state here.
+        variables = [*self.model_.weights, *self.model_.optimizer.variables]
+        saved = [keras.ops.convert_to_numpy(v) for v in variables]
+        try:
+            history = self.model_.fit(
+                X_chunk,
+                X_chunk,
+                batch_size=self.batch_size,
+                epochs=1,
+                shuffle=False,
+                verbose=min(int(self.verbose), 2),
+                callbacks=[keras.callbacks.TerminateOnNaN()],
             )
+            loss = float(history.history["loss"][-1])
+            if not np.isfinite(loss):
+                raise FloatingPointError(
+                    f"Training diverged in partial_fit call {self.n_iter_ + 1}: "
+                    f"loss={loss}. Lower learning_rate (now {self.learning_rate!r})."
+                )
+            check_weights_finite(self.model_, self.n_iter_ + 1, self.learning_rate)
+        except BaseException:
+            for variable, value in zip(variables, saved, strict=True):
+                variable.assign(value)
+            raise
+        # New lists, not in-place appends: a failed call restores the old ones.
+        self.history_ = {
+            **self.history_,
+            **{
+                key: [*self.history_.get(key, []), *map(float, values)]
+                for key, values in history.history.items()
+            },
+        }
+        self.n_iter_ += 1
         return self
 
     def transform(self, X):

@@ -120,3 +120,26 @@ def test_optimizer_state_survives_pickle_and_save_load(digits_small, tmp_path):
         np.testing.assert_array_equal(restored.transform(X), sae.transform(X))
         restored.partial_fit(X[100:164])
         assert iterations(restored) == math.ceil(100 / 32) + 2
+
+
+def test_a_failed_call_leaves_weights_and_optimizer_as_they_were(digits_small):
+    X, _ = digits_small
+    params = {**STREAM, "loss": "squared_error", "optimizer": "sgd"}
+    sae = SparseAutoencoderTransformer(**params).partial_fit(X[:100])
+    weights = [w.copy() for w in sae.model_.get_weights()]
+    history, steps = {k: list(v) for k, v in sae.history_.items()}, iterations(sae)
+    with pytest.raises(FloatingPointError, match="diverged"):
+        sae.partial_fit(X[:100] * 1e30)  # squares overflow float32
+    assert iterations(sae) == steps and sae.n_iter_ == 1 and sae.history_ == history
+    for before, after in zip(weights, sae.model_.get_weights(), strict=True):
+        np.testing.assert_array_equal(after, before)
+    sae.partial_fit(X[100:200])  # still usable
+    assert np.isfinite(sae.transform(X)).all()
+
+
+def test_a_failed_first_call_leaves_the_transformer_unfitted(digits_small):
+    X, _ = digits_small
+    sae = SparseAutoencoderTransformer(**STREAM, sparsity="topk", k=17)
+    with pytest.raises(ValueError, match="k=17 > n_components=16"):
+        sae.partial_fit(X[:50])
+    assert not [name for name in vars(sae) if name.endswith("_")]
