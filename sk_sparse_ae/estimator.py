@@ -649,10 +649,13 @@ def _run_in_chunks(model, X):
     if 0 < len(X) <= _NUMPY_MAX_ROWS:
         stack = dense_stack(model)
         if stack is not None:
-            return forward(stack, X.astype(np.float32))
+            return forward(stack, X.astype(np.float32, copy=False))
     outputs = [
         keras.ops.convert_to_numpy(
-            model(X[start : start + _PREDICT_CHUNK].astype(np.float32), training=False)
+            model(
+                X[start : start + _PREDICT_CHUNK].astype(np.float32, copy=False),
+                training=False,
+            )
         )
         for start in range(0, len(X), _PREDICT_CHUNK)
     ]
