@@ -234,6 +234,7 @@ def test_clone_keeps_every_parameter():
         sparsity="l1",
         sparsity_weight=0.3,
         sparsity_target=0.2,
+        k=5,
         loss="squared_error",
         optimizer="adam",
         learning_rate=0.01,
