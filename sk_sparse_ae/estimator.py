@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._compat import Interval, StrOptions, _fit_context
 from ._fit_safety import check_weights_finite, restore_state_on_failure
+from ._memory import float32_copy
 from ._threads import limit_tensorflow_threads_to_environment
 from .model import build_autoencoder, make_optimizer
 from .numpy_forward import dense_stack, forward
@@ -290,8 +291,8 @@ class SparseAutoencoderTransformer(
         hidden = self._check_hidden_layer_sizes()
         self._check_target_range(X, "fit")
         rng = _make_rng(self.random_state)
-        # The one float32 copy of the data; it is shuffled in place each epoch.
-        X_work = np.array(X, dtype=np.float32, order="C", copy=True)
+        # The one float32 copy of the data, shared with TensorFlow in training.
+        X_work = float32_copy(X)
         rng.shuffle(X_work)
         X_train, X_val = self._split_validation(X_work)
 

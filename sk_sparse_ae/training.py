@@ -18,6 +18,7 @@ import numpy as np
 import tensorflow as tf
 
 from ._fit_safety import check_weights_finite
+from ._memory import as_tf_variable
 
 __all__ = ["FiniteWeightsCheck", "ValidationStopping", "shuffled_epochs"]
 
@@ -28,7 +29,9 @@ def shuffled_epochs(X, batch_size, epochs, rng):
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features), float32
-        The training data; it is copied into a tensor once.
+        The training data; TensorFlow reads it in place if it is 64-byte
+        aligned (``_memory.float32_copy``), else from one copy. Do not
+        modify it while the dataset is in use.
     batch_size : int
         Rows per batch; the last batch of each epoch may be smaller.
     epochs : int
@@ -60,10 +63,13 @@ def shuffled_epochs(X, batch_size, epochs, rng):
             batches = batches.concatenate(rest)
         return batches
 
-    data = tf.convert_to_tensor(X)
+    # Shares X's memory and is captured by handle: no copy of the data.
+    data = as_tf_variable(X)
 
     def gather(indices):
-        rows = tf.gather(data, indices)
+        # Gather from a dense read: gathering from the variable itself would
+        # switch it to copy-on-read and copy the whole buffer.
+        rows = tf.gather(data.read_value(), indices)
         return rows, rows
 
     return (

@@ -1,0 +1,205 @@
+"""Peak memory of fit and transform on 60,000 x 784 float64 input.
+
+For each of ``fit`` (1 epoch) and ``transform`` this records, in the same
+process and after a warm-up fit that starts TensorFlow's runtime:
+
+- the peak resident set size (``VmHWM``, reset before each step through
+  ``/proc/self/clear_refs``) and its rise over the resident size before the
+  step, in MB and in units of the input's size (376 MB);
+- the peak of memory traced by ``tracemalloc``, which sees NumPy's
+  allocations (not TensorFlow's), in units of the input's size, and each
+  allocation of at least a quarter of the input's size still held at that
+  peak (file:line and size), to count the full-size copies.
+
+A float32 copy of the input is 0.5 input-sizes. Linux only (``/proc``).
+Writes ``benchmarks/results/bench_memory.{json,md}``.
+"""
+
+import argparse
+import json
+import os
+import platform
+import time
+import tracemalloc
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+RESULTS = Path(__file__).resolve().parent / "results"
+MB = 2**20
+
+
+def _status_kb(field):
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise KeyError(field)
+
+
+def _reset_peak_rss():
+    Path("/proc/self/clear_refs").write_text("5")
+
+
+def measure(step, input_bytes):
+    """Run ``step()``; return its memory figures."""
+    _reset_peak_rss()
+    rss_before = _status_kb("VmRSS") * 1024
+    tracemalloc.start(1)
+    tracemalloc.reset_peak()
+    start = time.perf_counter()
+    result = step()
+    seconds = time.perf_counter() - start
+    _, traced_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    peak_rss = _status_kb("VmHWM") * 1024
+    return result, {
+        "seconds": seconds,
+        "rss_before_MB": rss_before / MB,
+        "peak_rss_MB": peak_rss / MB,
+        "peak_rss_rise_MB": (peak_rss - rss_before) / MB,
+        "peak_rss_rise_in_input_sizes": (peak_rss - rss_before) / input_bytes,
+        "numpy_traced_peak_in_input_sizes": traced_peak / input_bytes,
+    }
+
+
+def large_blocks_during_training(input_bytes):
+    """A Keras callback listing NumPy blocks >= input/4 alive at the first step.
+
+    Everything ``fit`` holds while it trains exists by then; tracemalloc sees
+    NumPy's allocations with the line that made them.
+    """
+    import keras
+
+    class Snapshot(keras.callbacks.Callback):
+        blocks = []
+
+        def on_train_batch_end(self, batch, logs=None):
+            if batch or not tracemalloc.is_tracing() or self.blocks:
+                return
+            for stat in tracemalloc.take_snapshot().statistics("lineno"):
+                if stat.size >= input_bytes / 4:
+                    frame = stat.traceback[0]
+                    where = f"{Path(frame.filename).name}:{frame.lineno}"
+                    self.blocks.append([where, round(stat.size / MB, 1)])
+
+    return Snapshot()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--n-samples", type=int, default=60_000)
+    parser.add_argument(
+        "--output", default="bench_memory", help="results/<output>.json and .md"
+    )
+    parser.add_argument("--label", default="", help="what code this measured")
+    args = parser.parse_args()
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import tensorflow as tf
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(args.threads)
+    tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+    tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+
+    from sk_sparse_ae import SparseAutoencoderTransformer
+
+    X = np.random.default_rng(0).random((args.n_samples, 784))  # float64, [0, 1)
+    input_bytes = X.nbytes
+    params = dict(epochs=1, random_state=0)  # the book's model, 1 epoch
+    SparseAutoencoderTransformer(**params).fit(X[:256]).transform(X[:256])
+
+    import keras
+
+    snapshot = large_blocks_during_training(input_bytes)
+    original_fit = keras.Model.fit
+
+    def fit_with_snapshot(self, *args, callbacks=None, **kwargs):
+        callbacks = [*(callbacks or []), snapshot]
+        return original_fit(self, *args, callbacks=callbacks, **kwargs)
+
+    keras.Model.fit = fit_with_snapshot
+    sae = SparseAutoencoderTransformer(**params)
+    _, fit_figures = measure(lambda: sae.fit(X), input_bytes)
+    keras.Model.fit = original_fit
+    fit_figures["numpy_blocks_held_while_training_MB"] = snapshot.blocks
+    codings, transform_figures = measure(lambda: sae.transform(X), input_bytes)
+    output_bytes = codings.nbytes
+    del codings
+
+    rows = []
+    for name, figures in [("fit", fit_figures), ("transform", transform_figures)]:
+        rows.append({"step": name, **figures})
+    report(rows, args, input_bytes, output_bytes)
+
+
+def report(rows, args, input_bytes, output_bytes):
+    headers = [
+        "step",
+        "seconds",
+        "peak RSS MB",
+        "peak RSS rise MB",
+        "rise / input size",
+        "NumPy traced peak / input size",
+    ]
+    keys = [
+        "step",
+        "seconds",
+        "peak_rss_MB",
+        "peak_rss_rise_MB",
+        "peak_rss_rise_in_input_sizes",
+        "numpy_traced_peak_in_input_sizes",
+    ]
+    table = [
+        "| " + " | ".join(headers) + " |",
+        "|" + "---|" * len(headers),
+        *(
+            "| "
+            + " | ".join(
+                f"{r[k]:.3g}" if isinstance(r[k], float) else str(r[k]) for k in keys
+            )
+            + " |"
+            for r in rows
+        ),
+    ]
+    print("\n".join(table))
+    blocks = rows[0]["numpy_blocks_held_while_training_MB"]
+    table += ["", f"NumPy blocks >= input/4 held while fit trains: {blocks}"]
+    print(table[-1])
+    machine = {
+        "date_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "platform": platform.platform(),
+        "cpu_count": os.cpu_count(),
+        "threads_used": args.threads,
+        "load_average_1_5_15_min": list(os.getloadavg()),
+        "note": "Other jobs may have shared this machine while it ran "
+        "(times only; memory figures are this process's own).",
+    }
+    settings = {
+        "label": args.label,
+        "input": f"{args.n_samples} x 784 float64, uniform [0, 1)",
+        "input_MB": input_bytes / MB,
+        "output_MB": output_bytes / MB,
+        "estimator": "SparseAutoencoderTransformer(epochs=1, random_state=0), "
+        "otherwise the defaults (784-100-300-100-784)",
+    }
+    RESULTS.mkdir(exist_ok=True)
+    record = {"settings": settings, "machine": machine, "rows": rows}
+    (RESULTS / f"{args.output}.json").write_text(json.dumps(record, indent=2) + "\n")
+    md = [
+        "# Peak memory of fit and transform",
+        "",
+        *table,
+        "",
+        f"- settings: {json.dumps(settings)}",
+        f"- machine: {json.dumps(machine)}",
+        "- rerun: `python benchmarks/bench_memory.py`",
+        "",
+    ]
+    (RESULTS / f"{args.output}.md").write_text("\n".join(md))
+
+
+if __name__ == "__main__":
+    main()
