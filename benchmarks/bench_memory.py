@@ -5,7 +5,9 @@ process and after a warm-up fit that starts TensorFlow's runtime:
 
 - the peak resident set size (``VmHWM``, reset before each step through
   ``/proc/self/clear_refs``) and its rise over the resident size before the
-  step, in MB and in units of the input's size (376 MB);
+  step, in MiB and in units of the input's size (359 MiB);
+- the resident size the step left behind, after ``gc.collect()`` (for
+  ``transform``: its result);
 - the peak of memory traced by ``tracemalloc``, which sees NumPy's
   allocations (not TensorFlow's), in units of the input's size, and each
   allocation of at least a quarter of the input's size still held at that
@@ -16,6 +18,7 @@ Writes ``benchmarks/results/bench_memory.{json,md}``.
 """
 
 import argparse
+import gc
 import json
 import os
 import platform
@@ -27,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 RESULTS = Path(__file__).resolve().parent / "results"
-MB = 2**20
+MiB = 2**20
 
 
 def _status_kb(field):
@@ -53,13 +56,17 @@ def measure(step, input_bytes):
     _, traced_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     peak_rss = _status_kb("VmHWM") * 1024
+    gc.collect()
+    rss_after = _status_kb("VmRSS") * 1024
     return result, {
         "seconds": seconds,
-        "rss_before_MB": rss_before / MB,
-        "peak_rss_MB": peak_rss / MB,
-        "peak_rss_rise_MB": (peak_rss - rss_before) / MB,
+        "rss_before_MiB": rss_before / MiB,
+        "peak_rss_MiB": peak_rss / MiB,
+        "peak_rss_rise_MiB": (peak_rss - rss_before) / MiB,
         "peak_rss_rise_in_input_sizes": (peak_rss - rss_before) / input_bytes,
         "numpy_traced_peak_in_input_sizes": traced_peak / input_bytes,
+        # What the step left allocated (its result included), after gc.
+        "rss_kept_after_step_MiB": (rss_after - rss_before) / MiB,
     }
 
 
@@ -81,7 +88,7 @@ def large_blocks_during_training(input_bytes):
                 if stat.size >= input_bytes / 4:
                     frame = stat.traceback[0]
                     where = f"{Path(frame.filename).name}:{frame.lineno}"
-                    self.blocks.append([where, round(stat.size / MB, 1)])
+                    self.blocks.append([where, round(stat.size / MiB, 1)])
 
     return Snapshot()
 
@@ -124,7 +131,7 @@ def main():
     sae = SparseAutoencoderTransformer(**params)
     _, fit_figures = measure(lambda: sae.fit(X), input_bytes)
     keras.Model.fit = original_fit
-    fit_figures["numpy_blocks_held_while_training_MB"] = snapshot.blocks
+    fit_figures["numpy_blocks_held_while_training_MiB"] = snapshot.blocks
     codings, transform_figures = measure(lambda: sae.transform(X), input_bytes)
     output_bytes = codings.nbytes
     del codings
@@ -139,18 +146,20 @@ def report(rows, args, input_bytes, output_bytes):
     headers = [
         "step",
         "seconds",
-        "peak RSS MB",
-        "peak RSS rise MB",
+        "peak RSS MiB",
+        "peak RSS rise MiB",
         "rise / input size",
         "NumPy traced peak / input size",
+        "RSS kept after step MiB",
     ]
     keys = [
         "step",
         "seconds",
-        "peak_rss_MB",
-        "peak_rss_rise_MB",
+        "peak_rss_MiB",
+        "peak_rss_rise_MiB",
         "peak_rss_rise_in_input_sizes",
         "numpy_traced_peak_in_input_sizes",
+        "rss_kept_after_step_MiB",
     ]
     table = [
         "| " + " | ".join(headers) + " |",
@@ -165,7 +174,7 @@ def report(rows, args, input_bytes, output_bytes):
         ),
     ]
     print("\n".join(table))
-    blocks = rows[0]["numpy_blocks_held_while_training_MB"]
+    blocks = rows[0]["numpy_blocks_held_while_training_MiB"]
     table += ["", f"NumPy blocks >= input/4 held while fit trains: {blocks}"]
     print(table[-1])
     machine = {
@@ -180,8 +189,8 @@ def report(rows, args, input_bytes, output_bytes):
     settings = {
         "label": args.label,
         "input": f"{args.n_samples} x 784 float64, uniform [0, 1)",
-        "input_MB": input_bytes / MB,
-        "output_MB": output_bytes / MB,
+        "input_MiB": input_bytes / MiB,
+        "output_MiB": output_bytes / MiB,
         "estimator": "SparseAutoencoderTransformer(epochs=1, random_state=0), "
         "otherwise the defaults (784-100-300-100-784)",
     }

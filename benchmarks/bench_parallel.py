@@ -50,6 +50,14 @@ def probe_worker():
 def import_package():
     import sk_sparse_ae  # noqa: F401
 
+    return worker_cpu_seconds()
+
+
+def worker_cpu_seconds():
+    """``(pid, user + system CPU seconds)`` of the process this runs in."""
+    times = os.times()
+    return os.getpid(), times.user + times.system
+
 
 def child(variant, epochs):
     import joblib
@@ -76,8 +84,10 @@ def child(variant, epochs):
     # Start the workers and import the package there first (this does not
     # start TensorFlow's runtime), so that wall_s is the search alone.
     start = time.perf_counter()
-    joblib.Parallel(n_jobs=n_jobs)(
-        joblib.delayed(import_package)() for _ in range(2 * n_jobs)
+    cpu_at_start = dict(
+        joblib.Parallel(n_jobs=n_jobs)(
+            joblib.delayed(import_package)() for _ in range(4 * n_jobs)
+        )
     )
     startup = time.perf_counter() - start
     cpu_before = os.times()
@@ -85,7 +95,13 @@ def child(variant, epochs):
     search.fit(X)
     wall = time.perf_counter() - start
     cpu_after = os.times()
-    # The same loky executor is reused, so this reports the search's workers.
+    # The same loky executor is reused, so these report the search's workers.
+    cpu_at_end = dict(
+        joblib.Parallel(n_jobs=n_jobs)(
+            joblib.delayed(worker_cpu_seconds)() for _ in range(4 * n_jobs)
+        )
+    )
+    worker_cpu = sum(cpu_at_end[pid] - cpu_at_start.get(pid, 0.0) for pid in cpu_at_end)
     workers = joblib.Parallel(n_jobs=n_jobs)(
         joblib.delayed(probe_worker)() for _ in range(2 * n_jobs)
     )
@@ -97,6 +113,9 @@ def child(variant, epochs):
         {
             "wall_s": wall,
             "worker_startup_s": startup,
+            # CPU seconds of all processes that ran fits (the workers, or the
+            # main process for n_jobs=1) during the search.
+            "fit_cpu_s": worker_cpu if n_jobs > 1 else cpu,
             "cpu_s_main_process": cpu,
             "scores": search.cv_results_["mean_test_score"].tolist(),
             "workers": {w["pid"]: w for w in workers},
@@ -150,6 +169,9 @@ def main():
                 "variant": variant,
                 "wall_s_median": statistics.median(walls),
                 "wall_s_all": walls,
+                "fit_cpu_s_median": statistics.median(
+                    r["fit_cpu_s"] for r in runs[variant]
+                ),
                 "worker_startup_s_median": statistics.median(
                     r["worker_startup_s"] for r in runs[variant]
                 ),
@@ -175,6 +197,7 @@ def write(rows, args):
         "variant",
         "search wall s, median (all)",
         "speedup vs n_jobs=1",
+        "CPU s of the fits (median)",
         "worker start s",
         "TF pools in workers",
     ]
@@ -185,6 +208,7 @@ def write(rows, args):
             f"| {r['variant']} | {r['wall_s_median']:.2f} "
             f"({', '.join(f'{w:.2f}' for w in r['wall_s_all'])}) | "
             f"{r['speedup_vs_n_jobs_1']:.2f} | "
+            f"{r['fit_cpu_s_median']:.1f} | "
             f"{r['worker_startup_s_median']:.2f} | "
             f"intra/inter {r['tf_intra_inter_in_workers']} |"
             for r in rows

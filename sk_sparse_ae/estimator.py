@@ -403,7 +403,7 @@ class SparseAutoencoderTransformer(
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float32, np.float64], reset=False)
-        return _run_in_chunks(self.encoder_, X).astype(X.dtype, copy=False)
+        return _run_in_chunks(self.encoder_, X, X.dtype)
 
     def inverse_transform(self, X):
         """Decode codings back to the input space.
@@ -426,7 +426,7 @@ class SparseAutoencoderTransformer(
                 f"X has {codings.shape[1]} features, but inverse_transform "
                 f"expects codings with {n_codings} features (n_components)."
             )
-        return _run_in_chunks(self.decoder_, codings).astype(codings.dtype, copy=False)
+        return _run_in_chunks(self.decoder_, codings, codings.dtype)
 
     def score(self, X, y=None):
         """Negative mean reconstruction loss of X (higher is better).
@@ -645,21 +645,24 @@ def _chunk_rng(random_state, step):
     return np.random.default_rng([seed, step])
 
 
-def _run_in_chunks(model, X):
-    """Run a Keras model on X in float32 chunks; return a float32 ndarray."""
+def _run_in_chunks(model, X, dtype=np.float32):
+    """Run a Keras model on X in float32 chunks; return an ndarray of ``dtype``.
+
+    Each chunk's output goes straight into the result, so no float32 copy of
+    the whole output is made on the way to a float64 result.
+    """
     if 0 < len(X) <= _NUMPY_MAX_ROWS:
         stack = dense_stack(model)
         if stack is not None:
-            return forward(stack, X.astype(np.float32, copy=False))
-    outputs = [
-        keras.ops.convert_to_numpy(
+            return forward(stack, X.astype(np.float32, copy=False)).astype(
+                dtype, copy=False
+            )
+    out = np.empty((len(X), model.output_shape[-1]), dtype=dtype)
+    for start in range(0, len(X), _PREDICT_CHUNK):
+        out[start : start + _PREDICT_CHUNK] = keras.ops.convert_to_numpy(
             model(
                 X[start : start + _PREDICT_CHUNK].astype(np.float32, copy=False),
                 training=False,
             )
         )
-        for start in range(0, len(X), _PREDICT_CHUNK)
-    ]
-    if not outputs:
-        return np.empty((0, model.output_shape[-1]), dtype=np.float32)
-    return np.concatenate(outputs)
+    return out
