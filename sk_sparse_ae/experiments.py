@@ -382,9 +382,9 @@ def compare_downstream(
     (X_train, y_train), (X_test, y_test) = _load(data_home, quick)
     epochs = QUICK["epochs"] if quick else BOOK_SETTINGS["epochs"]
 
-    rows = []
+    rows, extractors = [], _downstream_extractors(random_state, epochs)
     with _blas_threads(n_threads):
-        for name, extractor in _downstream_extractors(random_state, epochs):
+        for name, extractor in extractors:
             log(f"[{name}] fitting on {len(X_train)} images...")
             classifier = LogisticRegression(**LOGREG_PARAMS, random_state=random_state)
             row = evaluate_features(
@@ -400,11 +400,15 @@ def compare_downstream(
         "random_state": random_state,
         "autoencoder_settings": _jsonable({**BOOK_SETTINGS, "epochs": epochs}),
         "logistic_regression": LOGREG_PARAMS,
+        "extractors": {
+            name: {"class": type(extractor).__name__, **extractor.get_params()}
+            for name, extractor in extractors
+        },
         "results": rows,
         "machine": machine_info(n_threads),
     }
     json_path = output_dir / f"{stem}.json"
-    json_path.write_text(json.dumps(summary, indent=2) + "\n")
+    json_path.write_text(json.dumps(summary, indent=2, default=repr) + "\n")
     table = format_downstream_table(summary)
     markdown_path = output_dir / f"{stem}.md"
     markdown_path.write_text(table + "\n")
@@ -491,7 +495,9 @@ def format_downstream_table(summary):
         f"Fashion-MNIST: {summary['data']['n_train']} training / "
         f"{summary['data']['n_test']} test images; "
         f"LogisticRegression({_kwargs(summary['logistic_regression'])}) "
-        "on each kind of features.",
+        "on each kind of features. Every extractor's parameters are in the JSON "
+        "file's `extractors`; times are from one run on a machine other jobs may "
+        "have shared.",
         "",
         "| features | test accuracy | extractor fit (s) | classifier fit (s) "
         "| transform test (s) | LR iterations |",
