@@ -194,6 +194,7 @@ def reproduce(
     from .estimator import SparseAutoencoderTransformer
     from .plotting import plot_activation_histograms
 
+    _require_matplotlib()  # before training, not after the first model
     output_dir = _prepare_output_dir(output_dir)
     stem = "reproduce_quick" if quick else "reproduce"
     (X_train, _), (X_test, _) = _load(data_home, quick)
@@ -586,6 +587,15 @@ def _blas_threads(n_threads):
     if n_threads is None:
         return nullcontext()
     return threadpool_limits(limits=n_threads, user_api="blas")
+
+
+def _require_matplotlib():
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError as exc:
+        raise ImportError(
+            "reproduce saves histograms with matplotlib: pip install sk_sparse_ae[plot]"
+        ) from exc
 
 
 def _prepare_output_dir(output_dir):

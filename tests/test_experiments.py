@@ -1,6 +1,7 @@
 """The Fashion-MNIST experiments (quick runs) and their command-line wiring."""
 
 import json
+import sys
 import warnings
 
 import numpy as np
@@ -220,3 +221,10 @@ def test_cli_rejects_bad_thread_counts(threads, capsys):
 def test_cli_demo_defaults_unchanged():
     args = cli.build_parser().parse_args(["demo"])
     assert args.data == "digits" and args.weights == cli.DEFAULT_WEIGHTS
+
+
+def test_reproduce_without_matplotlib_fails_before_training(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    with pytest.raises(ImportError, match=r"pip install sk_sparse_ae\[plot\]"):
+        experiments.reproduce(tmp_path / "out", quick=True, log=pytest.fail)
+    assert not (tmp_path / "out").exists()
