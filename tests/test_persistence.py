@@ -252,3 +252,18 @@ def test_fresh_process_loads_native_joblib_and_pickle(fitted, X, tmp_path):
         np.testing.assert_array_equal(
             np.load(tmp_path / f"codings_{name}.npy"), expected
         )
+
+
+def test_loaded_transformer_continues_training_identically(X, tmp_path):
+    # The optimizer state is in the file: partial_fit after load takes the
+    # same step as partial_fit on the original (here TopK with Adam).
+    sae = SparseAutoencoderTransformer(
+        **{**TINY, "sparsity": "topk", "k": 2, "optimizer": "adam"}
+    ).fit(X)
+    sae.save(tmp_path / "topk.skae")
+    loaded = sk_sparse_ae.load(tmp_path / "topk.skae")
+    np.testing.assert_array_equal(loaded.transform(X), sae.transform(X))
+    sae.partial_fit(X)
+    loaded.partial_fit(X)
+    np.testing.assert_array_equal(loaded.transform(X), sae.transform(X))
+    assert loaded.n_iter_ == sae.n_iter_ == 3
