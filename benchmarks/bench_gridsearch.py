@@ -112,7 +112,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--n-jobs", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--variants", nargs="+", default=["current", "per-epoch"])
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--name", default="bench_gridsearch")
@@ -132,9 +132,12 @@ def main():
     }
     rows = []
     for n_jobs in args.n_jobs:
+        # Start the worker processes (and their imports) before timing.
+        run_search(TimedTransformer, n_jobs, X[:200], {**params, "epochs": 1})
         runs = {name: [] for name in variants}
-        for _ in range(args.repeats):
-            for name, cls in variants.items():  # interleaved
+        for repeat in range(args.repeats):
+            order = list(variants.items())
+            for name, cls in order if repeat % 2 == 0 else order[::-1]:
                 runs[name].append(run_search(cls, n_jobs, X, params))
         for name, results in runs.items():
             wall = median([r["wall"] for r in results])
