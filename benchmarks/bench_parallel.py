@@ -14,7 +14,7 @@ runs made side by side:
   default, which the cap then leaves alone: each worker runs pools as large
   as the whole machine.
 
-Writes ``benchmarks/results/bench_parallel.{json,md}``.
+Writes ``benchmarks/results/bench_parallel{,_fashion}.{json,md}`` (``--workload``).
 """
 
 import argparse
@@ -59,7 +59,7 @@ def worker_cpu_seconds():
     return os.getpid(), times.user + times.system
 
 
-def child(variant, epochs):
+def child(variant, epochs, workload):
     import joblib
     from sklearn.datasets import load_digits
     from sklearn.model_selection import GridSearchCV
@@ -67,15 +67,22 @@ def child(variant, epochs):
 
     from sk_sparse_ae import SparseAutoencoderTransformer
 
-    X = MinMaxScaler().fit_transform(load_digits().data)
+    if workload == "digits":
+        X = MinMaxScaler().fit_transform(load_digits().data)
+        estimator = SparseAutoencoderTransformer(
+            n_components=32, hidden_layer_sizes=(64,), epochs=epochs, random_state=0
+        )
+    else:  # the book's model, on 6,000 Fashion-MNIST images, larger batches
+        from sk_sparse_ae import load_fashion_mnist
+
+        (X, _), _ = load_fashion_mnist(flatten=True, as_float=True)
+        X = X[:6000]
+        estimator = SparseAutoencoderTransformer(
+            batch_size=256, epochs=epochs, random_state=0
+        )
     n_jobs = 1 if variant == "n_jobs=1" else 2
     search = GridSearchCV(
-        SparseAutoencoderTransformer(
-            n_components=32,
-            hidden_layer_sizes=(64,),
-            epochs=epochs,
-            random_state=0,
-        ),
+        estimator,
         {"sparsity_weight": [1e-4, 1e-3, 1e-2, 1e-1]},
         cv=3,
         n_jobs=n_jobs,
@@ -124,7 +131,7 @@ def child(variant, epochs):
     )
 
 
-def run_variant(variant, epochs):
+def run_variant(variant, epochs, workload):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
     env.pop("TF_NUM_INTRAOP_THREADS", None)
     env.pop("TF_NUM_INTEROP_THREADS", None)
@@ -133,7 +140,16 @@ def run_variant(variant, epochs):
             os.cpu_count()
         )
     out = subprocess.run(
-        [sys.executable, __file__, "--child", variant, "--epochs", str(epochs)],
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            variant,
+            "--epochs",
+            str(epochs),
+            "--workload",
+            workload,
+        ],
         env=env,
         check=True,
         capture_output=True,
@@ -146,15 +162,22 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument(
+        "--workload",
+        choices=["digits", "fashion"],
+        default="digits",
+        help="digits: 64-32 model on load_digits; fashion: the book's "
+        "784-100-300 model, batch 256, on 6,000 Fashion-MNIST images",
+    )
     parser.add_argument("--child", choices=VARIANTS, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        return child(args.child, args.epochs)
+        return child(args.child, args.epochs, args.workload)
 
     runs = {v: [] for v in VARIANTS}
     for repeat in range(args.repeats):
         for variant in VARIANTS:
-            result = run_variant(variant, args.epochs)
+            result = run_variant(variant, args.epochs, args.workload)
             runs[variant].append(result)
             print(f"round {repeat + 1} {variant}: {result['wall_s']:.2f} s", flush=True)
 
@@ -223,17 +246,23 @@ def write(rows, args):
         "note": "Other jobs may have shared this machine while it ran; "
         "variants were interleaved round by round to compare them fairly.",
     }
+    model = {
+        "digits": "SparseAutoencoderTransformer(n_components=32, "
+        "hidden_layer_sizes=(64,), random_state=0) on load_digits (1797 x 64, "
+        "MinMaxScaler)",
+        "fashion": "SparseAutoencoderTransformer(batch_size=256, random_state=0) "
+        "(784-100-300) on the first 6000 Fashion-MNIST training images",
+    }[args.workload]
     settings = {
-        "search": "GridSearchCV(SparseAutoencoderTransformer(n_components=32, "
-        "hidden_layer_sizes=(64,), random_state=0), 4 sparsity weights, cv=3, "
-        "refit=False) on load_digits (1797 x 64, MinMaxScaler)",
+        "search": f"GridSearchCV({model}, 4 sparsity weights, cv=3, refit=False)",
         "epochs": args.epochs,
         "repeats": args.repeats,
         "tf_pools_note": "0 means TensorFlow's default (sized to the cores)",
     }
     RESULTS.mkdir(exist_ok=True)
     record = {"settings": settings, "machine": machine, "rows": rows}
-    (RESULTS / "bench_parallel.json").write_text(json.dumps(record, indent=2) + "\n")
+    name = "bench_parallel" + ("" if args.workload == "digits" else "_fashion")
+    (RESULTS / f"{name}.json").write_text(json.dumps(record, indent=2) + "\n")
     md = [
         "# GridSearchCV: n_jobs=1 vs n_jobs=2 (loky)",
         "",
@@ -241,10 +270,10 @@ def write(rows, args):
         "",
         f"- settings: {json.dumps(settings)}",
         f"- machine: {json.dumps(machine)}",
-        "- rerun: `python benchmarks/bench_parallel.py`",
+        f"- rerun: `python benchmarks/bench_parallel.py --workload {args.workload}`",
         "",
     ]
-    (RESULTS / "bench_parallel.md").write_text("\n".join(md))
+    (RESULTS / f"{name}.md").write_text("\n".join(md))
 
 
 if __name__ == "__main__":
