@@ -128,3 +128,24 @@ def test_small_and_large_inputs_agree_row_by_row(fitted, digits):
     large = fitted.transform(X)  # over the threshold: Keras
     small = np.vstack([fitted.transform(X[i : i + 64]) for i in range(0, len(X), 64)])
     np.testing.assert_allclose(small, large, rtol=0, atol=1e-6)
+
+
+def test_only_large_inputs_call_keras(fitted, digits, monkeypatch):
+    def keras_called(*args, **kwargs):
+        raise AssertionError("Keras was called")
+
+    X = digits[0]
+    expected = fitted.transform(X[: _NUMPY_MAX_ROWS + 1])
+    monkeypatch.setattr(keras.Sequential, "__call__", keras_called)
+    np.testing.assert_allclose(fitted.transform(X[:5]), expected[:5], rtol=0, atol=1e-6)
+    with pytest.raises(AssertionError, match="Keras was called"):
+        fitted.transform(X[: _NUMPY_MAX_ROWS + 1])
+
+
+def test_top_k_models_use_keras_for_small_inputs(digits_small):
+    X, _ = digits_small
+    sae = SparseAutoencoderTransformer(**{**SMALL, "epochs": 1}, sparsity="topk", k=4)
+    sae.fit(X)
+    codings = sae.transform(X[:3])
+    np.testing.assert_array_equal(codings, _keras(sae.encoder_, X[:3]))
+    assert ((codings > 0).sum(axis=1) == 4).all()
