@@ -97,7 +97,21 @@ def load_estimator(path, estimator_class):
         )
     estimator = estimator_class(**params)
     model = _load_keras_model(path, model_bytes)
-    for name, value in _decode(metadata["attributes"]).items():
+    attributes = _decode(metadata["attributes"])
+    # Only plain data attributes: a file must not replace methods, properties,
+    # parameters or dunder attributes of the estimator.
+    bad = sorted(
+        name
+        for name in attributes
+        if not (isinstance(name, str) and name.isidentifier())
+        or name.startswith("__")
+        or name in params
+        or name in _KERAS_ATTRIBUTES
+        or hasattr(estimator_class, name)
+    )
+    if bad:
+        raise _not_ours(path, f"{_METADATA_MEMBER} sets attributes {bad}")
+    for name, value in attributes.items():
         setattr(estimator, name, value)
     estimator.model_ = model
     estimator.encoder_ = model.get_layer("encoder")

@@ -186,6 +186,10 @@ def test_foreign_files(fitted, tmp_path):
         ({"format_version": 99}, r"format_version=99; .* up to 1"),
         ({"class": "PCA"}, r"holds a PCA, not a SparseAutoencoderTransformer"),
         ({"params": {"n_components": 5, "alpha": 1}}, r"parameters \['alpha'\]"),
+        (
+            {"attributes": {"n_iter_": 1, "transform": "x", "__class__": "x"}},
+            r"sets attributes \['__class__', 'transform'\]",
+        ),
     ],
 )
 def test_foreign_metadata(saved, tmp_path, change, match):
