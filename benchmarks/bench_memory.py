@@ -1,6 +1,6 @@
-"""Peak memory of fit and transform on 60,000 x 784 float64 input.
+"""Peak memory of fit, transform and score on 60,000 x 784 float64 input.
 
-For each of ``fit`` (1 epoch) and ``transform`` this records, in the same
+For each of ``fit`` (1 epoch), ``transform`` and ``score`` this records, in the same
 process and after a warm-up fit that starts TensorFlow's runtime:
 
 - the peak resident set size (``VmHWM``, reset before each step through
@@ -135,9 +135,14 @@ def main():
     codings, transform_figures = measure(lambda: sae.transform(X), input_bytes)
     output_bytes = codings.nbytes
     del codings
+    _, score_figures = measure(lambda: sae.score(X), input_bytes)
 
     rows = []
-    for name, figures in [("fit", fit_figures), ("transform", transform_figures)]:
+    for name, figures in [
+        ("fit", fit_figures),
+        ("transform", transform_figures),
+        ("score", score_figures),
+    ]:
         rows.append({"step": name, **figures})
     report(rows, args, input_bytes, output_bytes)
 
@@ -198,7 +203,7 @@ def report(rows, args, input_bytes, output_bytes):
     record = {"settings": settings, "machine": machine, "rows": rows}
     (RESULTS / f"{args.output}.json").write_text(json.dumps(record, indent=2) + "\n")
     md = [
-        "# Peak memory of fit and transform",
+        "# Peak memory of fit, transform and score",
         "",
         *table,
         "",

@@ -449,9 +449,16 @@ class SparseAutoencoderTransformer(
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float32, np.float64], reset=False)
-        X_hat = _run_in_chunks(self.model_, X)
         loss = keras.losses.get(_KERAS_LOSSES[self.loss])
-        per_sample = keras.ops.convert_to_numpy(loss(X.astype(np.float32), X_hat))
+        # Chunk by chunk: the loss's elementwise temporaries on the whole of
+        # X made the peak memory 3 times X's size (benchmarks/bench_memory.py).
+        per_sample = np.empty(len(X), dtype=np.float32)
+        for start in range(0, len(X), _PREDICT_CHUNK):
+            chunk = X[start : start + _PREDICT_CHUNK].astype(np.float32, copy=False)
+            X_hat = _run_in_chunks(self.model_, chunk)
+            per_sample[start : start + len(chunk)] = keras.ops.convert_to_numpy(
+                loss(chunk, X_hat)
+            )
         return -float(np.mean(per_sample, dtype=np.float64))
 
     def save(self, path):
