@@ -12,6 +12,7 @@ from sklearn.base import (
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
+from . import model_pool
 from ._compat import Interval, StrOptions, _fit_context
 from ._fit_safety import check_weights_finite, restore_state_on_failure
 from ._memory import float32_copy
@@ -28,6 +29,19 @@ _KERAS_LOSSES = {"binary_crossentropy": "binary_crossentropy", "squared_error": 
 _OUTPUT_ACTIVATIONS = {"binary_crossentropy": "sigmoid", "squared_error": "linear"}
 _ACTIVATIONS = {"selu", "relu", "elu", "gelu", "tanh", "sigmoid", "swish", "linear"}
 
+# Parameters that do not change the Keras model or its compiled train step:
+# fits that differ only in these share a pooled model (model_pool).
+_TRAINING_ONLY_PARAMS = {
+    "sparsity_weight",
+    "batch_size",
+    "epochs",
+    "early_stopping",
+    "validation_fraction",
+    "n_iter_no_change",
+    "tol",
+    "random_state",
+    "verbose",
+}
 # Rows per call when running a fitted encoder or decoder; bounds peak memory.
 _PREDICT_CHUNK = 8192
 # Up to this many rows, a plain Dense model runs in NumPy (numpy_forward): a
@@ -300,6 +314,9 @@ class SparseAutoencoderTransformer(
             X.shape[1], hidden, rng
         )
         self.history_ = {}
+        if model_pool.enabled():
+            self.n_iter_ = self._train_pooled(X_train, X_val, rng)
+            return self
         self.n_iter_ = self._train(X_train, X_val, rng)
         return self
 
@@ -537,6 +554,41 @@ class SparseAutoencoderTransformer(
         if stopping is not None and stopping.best_weights is not None:
             self.model_.set_weights(stopping.best_weights)
         return n_epochs
+
+    def _train_pooled(self, X_train, X_val, rng):
+        """``_train`` on a pooled model of this architecture, then copy it into
+        the new ``model_`` (model_pool: no retracing across fits)."""
+        model, encoder, decoder = self.model_, self.encoder_, self.decoder_
+        dense = model_pool.dense_layers(model)
+        seeds = [layer.kernel_initializer.seed for layer in dense]
+        key = (
+            self.n_features_in_,
+            tuple(
+                (name, repr(value))
+                for name, value in sorted(self.get_params().items())
+                if name not in _TRAINING_ONLY_PARAMS
+            ),
+        )
+        with model_pool.checkout(key, self._new_pooled_model) as pooled:
+            pooled.reset(seeds, self.sparsity_weight)
+            self.model_, self.encoder_, self.decoder_ = (
+                pooled.model,
+                pooled.encoder,
+                pooled.decoder,
+            )
+            n_iter = self._train(X_train, X_val, rng)
+            pooled.copy_into(model)
+        self.model_, self.encoder_, self.decoder_ = model, encoder, decoder
+        return n_iter
+
+    def _new_pooled_model(self):
+        model, encoder, decoder = self._build_model(
+            self.n_features_in_,
+            self._check_hidden_layer_sizes(),
+            np.random.default_rng(0),  # seeds are set by PooledModel.reset
+        )
+        weight_attribute = {"kl": "weight", "l1": "l1"}.get(self.sparsity)
+        return model_pool.PooledModel(model, encoder, decoder, weight_attribute)
 
     def _split_validation(self, X_work):
         """Views of the (shuffled) data: ``(train, validation or None)``."""
