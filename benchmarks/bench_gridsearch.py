@@ -4,10 +4,16 @@
 digits (scaled to [0, 1]), scored by the estimator's ``score``, with
 ``n_jobs=1`` and ``n_jobs=2``. Variants, interleaved:
 
-- ``current``: ``SparseAutoencoderTransformer`` as it is;
-- ``per-epoch fit calls``: the same, but training with one Keras ``fit``
-  call per epoch, as the estimator did before ``training.shuffled_epochs``
-  (a subclass below reproduces that loop; it gives identical codings).
+- ``current``: ``SparseAutoencoderTransformer`` as it is: one Keras ``fit``
+  call per fit, on a pooled model already traced by an earlier fit of the
+  same architecture in the same process (``sk_sparse_ae/model_pool.py``);
+- ``new model each fit``: the same without the pool (every fit builds and
+  traces a new model);
+- ``per-epoch fit calls``: also without the pool, and training with one Keras
+  ``fit`` call per epoch, as the estimator did before
+  ``training.shuffled_epochs`` (reproduced by a subclass below).
+
+All three give identical codings.
 
 Each fit times its own epochs (Keras's epoch begin/end callbacks) inside the
 worker that runs it and reports them through a scorer, so the split holds for
@@ -49,7 +55,14 @@ class TimedTransformer(SparseAutoencoderTransformer):
         return self
 
 
-class PerEpochFitCalls(TimedTransformer):
+class NewModelEachFit(TimedTransformer):
+    """Trains the model built for this fit instead of a pooled one."""
+
+    def _train_pooled(self, X_train, X_val, rng):
+        return self._train(X_train, X_val, rng)
+
+
+class PerEpochFitCalls(NewModelEachFit):
     """The training loop before ``shuffled_epochs``: one ``fit`` per epoch."""
 
     def _train(self, X_train, X_val, rng):
@@ -113,7 +126,9 @@ def main():
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--n-jobs", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--variants", nargs="+", default=["current", "per-epoch"])
+    parser.add_argument(
+        "--variants", nargs="+", default=["current", "new", "per-epoch"]
+    )
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--name", default="bench_gridsearch")
     args = parser.parse_args()
@@ -126,14 +141,17 @@ def main():
         name: cls
         for name, cls in {
             "current": TimedTransformer,
+            "new model each fit": NewModelEachFit,
             "per-epoch fit calls": PerEpochFitCalls,
         }.items()
         if name.split()[0] in args.variants
     }
     rows = []
     for n_jobs in args.n_jobs:
-        # Start the worker processes (and their imports) before timing.
-        run_search(TimedTransformer, n_jobs, X[:200], {**params, "epochs": 1})
+        # Start the worker processes (and their imports) before timing, with
+        # another architecture so that no model of the timed one is pooled.
+        warm_up = {**params, "epochs": 1, "n_components": 7}
+        run_search(TimedTransformer, n_jobs, X[:200], warm_up)
         runs = {name: [] for name in variants}
         for repeat in range(args.repeats):
             order = list(variants.items())
