@@ -29,6 +29,9 @@ __all__ = [
     "compare_downstream",
     "configure_threads",
     "evaluate_features",
+    "format_downstream_table",
+    "format_reproduce_table",
+    "machine_info",
     "reproduce",
 ]
 
