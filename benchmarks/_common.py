@@ -7,11 +7,8 @@ Nothing here imports Keras at import time: the Keras backend is fixed by the
 
 import json
 import os
-import platform
 import statistics
-import sys
 import time
-from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
@@ -40,16 +37,6 @@ def limit_threads(n_threads):
     # visible cores (this machine's 2), recorded in machine_info().
 
 
-def _cpu_model():
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def _version(dist):
     try:
         return metadata.version(dist)
@@ -57,20 +44,29 @@ def _version(dist):
         return None
 
 
-def machine_info(n_threads):
-    """What ran the benchmark, including the load from other jobs."""
+BENCHMARK_NOTE = (
+    "The machine may have been shared with other jobs while this ran; "
+    "compare ratios of variants interleaved in the same run, not "
+    "absolute times across runs."
+)
+
+
+def machine_info(n_threads, note=BENCHMARK_NOTE):
+    """What ran the benchmark, including the load from other jobs.
+
+    The package's ``sk_sparse_ae.experiments.machine_info`` (what
+    ``sk-sparse-ae reproduce`` records), plus what benchmarks compare runs
+    by: the load average, the Keras backend and the installed versions.
+    Imports Keras and TensorFlow, so call it once the backend has run.
+    """
+    from sk_sparse_ae.experiments import machine_info as package_machine_info
+
     return {
-        "date_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "cpu": _cpu_model(),
+        **package_machine_info(n_threads),
         "cores": os.cpu_count(),
         "threads_used": n_threads,
         "load_average_1_5_15_min": list(os.getloadavg()),
-        "note": (
-            "The machine may have been shared with other jobs while this ran; "
-            "compare ratios of variants interleaved in the same run, not "
-            "absolute times across runs."
-        ),
-        "python": sys.version.split()[0],
+        "note": note,
         "keras_backend": os.environ.get("KERAS_BACKEND", "tensorflow"),
         "versions": {
             d: _version(d)
@@ -98,12 +94,13 @@ def median(values):
     return statistics.median(values)
 
 
-def format_table(headers, rows):
-    """A Markdown table; floats with 4 significant digits."""
+def format_table(headers, rows, float_format=".4g"):
+    """A Markdown table; floats formatted with ``float_format`` (4 significant
+    digits by default; ``""`` prints them as ``str`` does)."""
 
     def cell(value):
         if isinstance(value, float):
-            return f"{value:.4g}"
+            return format(value, float_format)
         return str(value)
 
     lines = [
@@ -114,11 +111,21 @@ def format_table(headers, rows):
     return "\n".join(lines)
 
 
-def write_results(name, *, title, headers, rows, machine, settings, extra=None):
-    """Print the table and write ``results/<name>.json`` and ``.md``."""
+def write_files(name, record, markdown, output_dir=RESULTS):
+    """Write ``record`` to ``<output_dir>/<name>.json`` and ``markdown`` to ``.md``."""
+    output_dir = Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    (output_dir / f"{name}.json").write_text(json.dumps(record, indent=2) + "\n")
+    (output_dir / f"{name}.md").write_text(markdown)
+    return output_dir / name
+
+
+def write_results(
+    name, *, title, headers, rows, machine, settings, extra=None, output_dir=RESULTS
+):
+    """Print the table and write ``<output_dir>/<name>.json`` and ``.md``."""
     table = format_table(headers, rows)
     print(table)
-    RESULTS.mkdir(exist_ok=True)
     record = {
         "benchmark": name,
         "settings": settings,
@@ -127,7 +134,6 @@ def write_results(name, *, title, headers, rows, machine, settings, extra=None):
         "rows": rows,
         **(extra or {}),
     }
-    (RESULTS / f"{name}.json").write_text(json.dumps(record, indent=2) + "\n")
     load = ", ".join(f"{x:.2f}" for x in machine["load_average_1_5_15_min"])
     md = [
         f"# {title}",
@@ -144,8 +150,8 @@ def write_results(name, *, title, headers, rows, machine, settings, extra=None):
         f"- rerun: `python benchmarks/{name}.py` (see `--help`)",
         "",
     ]
-    (RESULTS / f"{name}.md").write_text("\n".join(md))
-    print(f"\nwrote {RESULTS / name}.json and .md")
+    path = write_files(name, record, "\n".join(md), output_dir)
+    print(f"\nwrote {path}.json and .md")
 
 
 class EpochClock:

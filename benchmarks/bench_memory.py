@@ -14,22 +14,23 @@ process and after a warm-up fit that starts TensorFlow's runtime:
   peak (file:line and size), to count the full-size copies.
 
 A float32 copy of the input is 0.5 input-sizes. Linux only (``/proc``).
-Writes ``benchmarks/results/bench_memory.{json,md}``.
+Writes ``benchmarks/results/bench_memory.{json,md}`` (``--output-dir``, ``--output``).
 """
 
 import argparse
 import gc
 import json
 import os
-import platform
+import sys
 import time
 import tracemalloc
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 
-RESULTS = Path(__file__).resolve().parent / "results"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import RESULTS, format_table, limit_threads, machine_info, write_files
+
 MiB = 2**20
 
 
@@ -98,18 +99,16 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--n-samples", type=int, default=60_000)
     parser.add_argument(
-        "--output", default="bench_memory", help="results/<output>.json and .md"
+        "--output", default="bench_memory", help="<output-dir>/<output>.json and .md"
+    )
+    parser.add_argument(
+        "--output-dir", type=Path, default=RESULTS, help="default: benchmarks/results"
     )
     parser.add_argument("--label", default="", help="what code this measured")
     args = parser.parse_args()
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import tensorflow as tf
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(args.threads)
-    tf.config.threading.set_intra_op_parallelism_threads(args.threads)
-    tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+    limit_threads(args.threads)
 
     from sk_sparse_ae import SparseAutoencoderTransformer
 
@@ -166,31 +165,16 @@ def report(rows, args, input_bytes, output_bytes):
         "numpy_traced_peak_in_input_sizes",
         "rss_kept_after_step_MiB",
     ]
-    table = [
-        "| " + " | ".join(headers) + " |",
-        "|" + "---|" * len(headers),
-        *(
-            "| "
-            + " | ".join(
-                f"{r[k]:.3g}" if isinstance(r[k], float) else str(r[k]) for k in keys
-            )
-            + " |"
-            for r in rows
-        ),
-    ]
-    print("\n".join(table))
+    table = [format_table(headers, [[r[k] for k in keys] for r in rows], ".3g")]
+    print(table[0])
     blocks = rows[0]["numpy_blocks_held_while_training_MiB"]
     table += ["", f"NumPy blocks >= input/4 held while fit trains: {blocks}"]
     print(table[-1])
-    machine = {
-        "date_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "platform": platform.platform(),
-        "cpu_count": os.cpu_count(),
-        "threads_used": args.threads,
-        "load_average_1_5_15_min": list(os.getloadavg()),
-        "note": "Other jobs may have shared this machine while it ran "
+    machine = machine_info(
+        args.threads,
+        note="Other jobs may have shared this machine while it ran "
         "(times only; memory figures are this process's own).",
-    }
+    )
     settings = {
         "label": args.label,
         "input": f"{args.n_samples} x 784 float64, uniform [0, 1)",
@@ -199,9 +183,7 @@ def report(rows, args, input_bytes, output_bytes):
         "estimator": "SparseAutoencoderTransformer(epochs=1, random_state=0), "
         "otherwise the defaults (784-100-300-100-784)",
     }
-    RESULTS.mkdir(exist_ok=True)
     record = {"settings": settings, "machine": machine, "rows": rows}
-    (RESULTS / f"{args.output}.json").write_text(json.dumps(record, indent=2) + "\n")
     md = [
         "# Peak memory of fit, transform and score",
         "",
@@ -212,7 +194,7 @@ def report(rows, args, input_bytes, output_bytes):
         "- rerun: `python benchmarks/bench_memory.py`",
         "",
     ]
-    (RESULTS / f"{args.output}.md").write_text("\n".join(md))
+    write_files(args.output, record, "\n".join(md), args.output_dir)
 
 
 if __name__ == "__main__":

@@ -14,21 +14,22 @@ runs made side by side:
   default, which the cap then leaves alone: each worker runs pools as large
   as the whole machine.
 
-Writes ``benchmarks/results/bench_parallel{,_fashion}.{json,md}`` (``--workload``).
+Writes ``benchmarks/results/bench_parallel{,_fashion}.{json,md}`` (``--workload``,
+``--output-dir``).
 """
 
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "results"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import RESULTS, format_table, machine_info, write_files
+
 VARIANTS = ["n_jobs=1", "n_jobs=2, capped", "n_jobs=2, uncapped"]
 
 
@@ -169,6 +170,9 @@ def main():
         help="digits: 64-32 model on load_digits; fashion: the book's "
         "784-100-300 model, batch 256, on 6,000 Fashion-MNIST images",
     )
+    parser.add_argument(
+        "--output-dir", type=Path, default=RESULTS, help="default: benchmarks/results"
+    )
     parser.add_argument("--child", choices=VARIANTS, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -224,28 +228,28 @@ def write(rows, args):
         "worker start s",
         "TF pools in workers",
     ]
-    table = [
-        "| " + " | ".join(headers) + " |",
-        "|" + "---|" * len(headers),
-        *(
-            f"| {r['variant']} | {r['wall_s_median']:.2f} "
-            f"({', '.join(f'{w:.2f}' for w in r['wall_s_all'])}) | "
-            f"{r['speedup_vs_n_jobs_1']:.2f} | "
-            f"{r['fit_cpu_s_median']:.1f} | "
-            f"{r['worker_startup_s_median']:.2f} | "
-            f"intra/inter {r['tf_intra_inter_in_workers']} |"
+    table = format_table(
+        headers,
+        [
+            [
+                r["variant"],
+                f"{r['wall_s_median']:.2f} "
+                f"({', '.join(f'{w:.2f}' for w in r['wall_s_all'])})",
+                f"{r['speedup_vs_n_jobs_1']:.2f}",
+                f"{r['fit_cpu_s_median']:.1f}",
+                f"{r['worker_startup_s_median']:.2f}",
+                f"intra/inter {r['tf_intra_inter_in_workers']}",
+            ]
             for r in rows
-        ),
-    ]
-    print("\n".join(table))
-    machine = {
-        "date_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "platform": platform.platform(),
-        "cpu_count": os.cpu_count(),
-        "load_average_1_5_15_min": list(os.getloadavg()),
-        "note": "Other jobs may have shared this machine while it ran; "
+        ],
+    )
+    print(table)
+    # No thread limit in this process: the variants set their own.
+    machine = machine_info(
+        None,
+        note="Other jobs may have shared this machine while it ran; "
         "variants were interleaved round by round to compare them fairly.",
-    }
+    )
     model = {
         "digits": "SparseAutoencoderTransformer(n_components=32, "
         "hidden_layer_sizes=(64,), random_state=0) on load_digits (1797 x 64, "
@@ -259,21 +263,19 @@ def write(rows, args):
         "repeats": args.repeats,
         "tf_pools_note": "0 means TensorFlow's default (sized to the cores)",
     }
-    RESULTS.mkdir(exist_ok=True)
     record = {"settings": settings, "machine": machine, "rows": rows}
     name = "bench_parallel" + ("" if args.workload == "digits" else "_fashion")
-    (RESULTS / f"{name}.json").write_text(json.dumps(record, indent=2) + "\n")
     md = [
         "# GridSearchCV: n_jobs=1 vs n_jobs=2 (loky)",
         "",
-        *table,
+        table,
         "",
         f"- settings: {json.dumps(settings)}",
         f"- machine: {json.dumps(machine)}",
         f"- rerun: `python benchmarks/bench_parallel.py --workload {args.workload}`",
         "",
     ]
-    (RESULTS / f"{name}.md").write_text("\n".join(md))
+    write_files(name, record, "\n".join(md), args.output_dir)
 
 
 if __name__ == "__main__":

@@ -17,19 +17,19 @@ reconstruction loss and fit time.
 
     python benchmarks/bench_topk.py                     # both parts, ~5 min
     python benchmarks/bench_topk.py --fit-samples 0     # layer only
+
+Writes ``benchmarks/results/bench_topk.{json,md}`` (``--output-dir``).
 """
 
 import argparse
-import json
-import os
-import platform
+import sys
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 
-RESULTS = Path(__file__).resolve().parent / "results"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import RESULTS, format_table, limit_threads, machine_info, write_files
 
 
 def parse_args():
@@ -40,6 +40,9 @@ def parse_args():
     parser.add_argument("--fit-samples", type=int, default=60000)
     parser.add_argument("--k", type=int, nargs="+", default=[30, 100])
     parser.add_argument("--random-state", type=int, default=42)
+    parser.add_argument(
+        "--output-dir", type=Path, default=RESULTS, help="default: benchmarks/results"
+    )
     return parser.parse_args()
 
 
@@ -124,28 +127,19 @@ def fit_rows(args):
     return rows
 
 
-def markdown(headers, rows):
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    return "\n".join(lines + ["| " + " | ".join(map(str, r)) + " |" for r in rows])
-
-
 def main():
     args = parse_args()
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(args.threads)
+    limit_threads(args.threads)
     import tensorflow as tf
 
     tf.get_logger().setLevel("ERROR")  # one tf.function per variant "retraces"
-    tf.config.threading.set_intra_op_parallelism_threads(args.threads)
-    tf.config.threading.set_inter_op_parallelism_threads(args.threads)
 
     layer_headers = ["k", "coding nonlinearity", "us per step", "x sigmoid"]
     layer = layer_rows(args)
     sections = [
         "## The coding nonlinearity alone, forward + backward, batch (32, 300)",
         "",
-        markdown(layer_headers, layer),
+        format_table(layer_headers, layer, float_format=""),  # rounded already
     ]
     fit_headers = [
         "model",
@@ -162,32 +156,28 @@ def main():
             f"## Fashion-MNIST, {args.fit_samples} training images, 10 epochs, "
             f"random_state={args.random_state}; 10,000 test images",
             "",
-            markdown(fit_headers, fit),
+            format_table(fit_headers, fit, float_format=""),
         ]
-    machine = {
-        "date_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "platform": platform.platform(),
-        "cores": os.cpu_count(),
-        "threads_used": args.threads,
-        "load_average_1_5_15_min": [round(x, 2) for x in os.getloadavg()],
-        "tensorflow": tf.__version__,
-        "note": (
+    machine = machine_info(
+        args.threads,
+        note=(
             "Other jobs shared this 2-core machine during the run; compare "
             "the ratios of variants measured in the same run, not absolute "
             "times across runs."
         ),
-    }
+    )
+    machine["load_average_1_5_15_min"] = [
+        round(x, 2) for x in machine["load_average_1_5_15_min"]
+    ]
     text = "\n".join(["# TopK sparsity", "", *sections, "", f"machine: {machine}"])
     print(text)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "bench_topk.md").write_text(text + "\n")
     record = {
-        "settings": vars(args),
+        "settings": {k: v for k, v in vars(args).items() if k != "output_dir"},
         "machine": machine,
         "layer": {"headers": layer_headers, "rows": layer},
         "fit": {"headers": fit_headers, "rows": fit},
     }
-    (RESULTS / "bench_topk.json").write_text(json.dumps(record, indent=2) + "\n")
+    write_files("bench_topk", record, text + "\n", args.output_dir)
 
 
 if __name__ == "__main__":
