@@ -64,10 +64,19 @@ def test_reproduce_json_matches_numpy_on_the_codings(quick_reproduction):
         assert row["l0_mean"] == pytest.approx(l0.mean(), abs=1e-12)
         assert row["l0_percentiles"]["50"] == pytest.approx(np.median(l0))
         assert row["n_dead_units"] == int(np.sum(codings.max(axis=0) <= 0.1))
-    weights = {
-        row["name"]: row["params"]["sparsity_weight"] for row in summary["models"]
+    sparsity = {
+        row["name"]: (row["params"]["sparsity"], row["params"]["sparsity_weight"])
+        for row in summary["models"]
     }
-    assert weights == {"kl": 1e-3, "kl-book": 0.05 / 32, "l1": 1e-3}
+    assert sparsity == {
+        "kl": ("kl", 1e-3),
+        "kl-book": ("kl", 0.05 / 32),
+        "l1": ("l1", 1e-3),
+        "topk": ("topk", 1e-3),  # the weight is unused with topk
+    }
+    topk = next(row for row in summary["models"] if row["name"] == "topk")
+    assert topk["params"]["k"] == 100
+    assert topk["l0_percentiles"]["100"] <= 100
 
 
 def test_reproduce_reconstruction_loss_is_binary_cross_entropy(
