@@ -184,6 +184,8 @@ def test_codings_of_wrong_width(fitted):
     ],
     ids=["str", "object", "complex", "pandas_text_column", "scipy_sparse"],
 )
+# `fitted` saw no feature names, so scikit-learn also warns about the frame's.
+@pytest.mark.filterwarnings("ignore:X has feature names:UserWarning")
 def test_unsupported_types(fitted, method, make, error, match):
     with pytest.raises(error, match=match):
         call(fitted, method, make(width(method)))
