@@ -301,7 +301,7 @@ class SparseAutoencoderTransformer(
         self : object
             The fitted transformer.
         """
-        X = validate_data(self, X, dtype=[np.float32, np.float64])
+        X = _check_float(X, self, reset=True)
         hidden = self._check_hidden_layer_sizes()
         self._check_target_range(X, "fit")
         rng = _make_rng(self.random_state)
@@ -355,7 +355,7 @@ class SparseAutoencoderTransformer(
             The transformer, trained on one more chunk.
         """
         first_call = not hasattr(self, "model_")
-        X = validate_data(self, X, dtype=[np.float32, np.float64], reset=first_call)
+        X = _check_float(X, self, reset=first_call)
         self._check_target_range(X, "partial_fit")
         if first_call:
             hidden = self._check_hidden_layer_sizes()
@@ -419,7 +419,7 @@ class SparseAutoencoderTransformer(
             Coding-unit activations in ``[0, 1]``, in X's floating dtype.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float32, np.float64], reset=False)
+        X = _check_float(X, self, reset=False)
         return _run_in_chunks(self.encoder_, X, X.dtype)
 
     def inverse_transform(self, X):
@@ -436,7 +436,7 @@ class SparseAutoencoderTransformer(
             The decoder's reconstruction, in the codings' floating dtype.
         """
         check_is_fitted(self)
-        codings = check_array(X, dtype=[np.float32, np.float64])
+        codings = _check_float(X)
         n_codings = self.encoder_.output_shape[-1]
         if codings.shape[1] != n_codings:
             raise ValueError(
@@ -465,7 +465,7 @@ class SparseAutoencoderTransformer(
             ``-mean(loss(X, inverse_transform(transform(X))))``.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float32, np.float64], reset=False)
+        X = _check_float(X, self, reset=False)
         loss = keras.losses.get(_KERAS_LOSSES[self.loss])
         # Chunk by chunk: the loss's elementwise temporaries on the whole of
         # X made the peak memory 3 times X's size (benchmarks/bench_memory.py).
@@ -682,6 +682,26 @@ class SparseAutoencoderTransformer(
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+def _check_float(X, estimator=None, *, reset=False):
+    """X as a float32 or float64 array: ``validate_data`` with an estimator,
+    else ``check_array``. On failure, a DataFrame's text columns are named."""
+    try:
+        if estimator is None:
+            return check_array(X, dtype=[np.float32, np.float64])
+        return validate_data(estimator, X, dtype=[np.float32, np.float64], reset=reset)
+    except ValueError as error:
+        dtypes = getattr(X, "dtypes", None)
+        if not hasattr(dtypes, "items"):
+            raise
+        text_columns = [name for name, dtype in dtypes.items() if dtype.kind in "OSU"]
+        if not text_columns:
+            raise
+        raise ValueError(
+            f"{error}. Non-numeric DataFrame column(s): {text_columns}; "
+            "encode or drop them first."
+        ) from error
 
 
 def _make_rng(random_state):

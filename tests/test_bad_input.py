@@ -191,6 +191,18 @@ def test_unsupported_types(fitted, method, make, error, match):
         call(fitted, method, make(width(method)))
 
 
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.filterwarnings("ignore:X has feature names:UserWarning")
+def test_text_columns_are_named(fitted, method):
+    last = f"c{width(method) - 1}"
+    columns = {f"c{i}": [0.1, 0.2] for i in range(width(method))}
+    columns["c0"], columns[last] = ["x", "y"], ["0.5", "z"]
+    with pytest.raises(
+        ValueError, match=rf"to float: .*column\(s\): \['c0', '{last}'\]"
+    ):
+        call(fitted, method, pd.DataFrame(columns))
+
+
 # --- awkward but valid -------------------------------------------------------------
 
 
