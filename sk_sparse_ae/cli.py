@@ -69,7 +69,8 @@ def _run_fashion_demo(args):
             "--data digits; the Fashion-MNIST comparison uses the book's settings."
         )
     random_state = 42 if args.random_state is None else args.random_state
-    return _run_experiment("compare_downstream", args, random_state)
+    _run_experiment("compare_downstream", args, random_state)
+    return 0
 
 
 def _run_digits_demo(args):
@@ -197,7 +198,8 @@ def build_parser():
     reproduce = commands.add_parser(
         "reproduce",
         help="train the book's KL and L1 sparse autoencoders on Fashion-MNIST and "
-        "compare their sparsity with the book's Figure 17-11",
+        "compare their sparsity with the book's Figure 17-11; a full run exits "
+        "with status 1 if the acceptance check fails",
     )
     reproduce.add_argument("--random-state", type=int, default=42, help="default: 42")
     _add_experiment_arguments(reproduce, fashion_only=False)
@@ -240,19 +242,31 @@ def _run_experiment(function, args, random_state):
 
     if args.threads is not None:
         experiments.configure_threads(args.threads)
-    getattr(experiments, function)(
+    return getattr(experiments, function)(
         args.output_dir or DEFAULT_OUTPUT_DIR,
         quick=args.quick,
         random_state=random_state,
         n_threads=args.threads,
         log=functools.partial(print, flush=True),
     )
-    return 0
 
 
 def run_reproduce(args):
-    """Reproduce the book's Figure 17-11 on Fashion-MNIST."""
-    return _run_experiment("reproduce", args, args.random_state)
+    """Reproduce the book's Figure 17-11 on Fashion-MNIST.
+
+    A full run fails (exit status 1) when the acceptance check does not pass;
+    a ``--quick`` run trains too little to be held to it.
+    """
+    result = _run_experiment("reproduce", args, args.random_state)
+    acceptance = result.summary["acceptance"]
+    if not args.quick and acceptance["passed"] is not True:
+        verdict = "failed" if acceptance["passed"] is False else "was not run"
+        raise SystemExit(
+            f"sk-sparse-ae reproduce: the acceptance check {verdict} "
+            f"({acceptance['criteria']}); the numbers are in the table above "
+            f"and in {result.json_path}"
+        )
+    return 0
 
 
 def main(argv=None):

@@ -3,6 +3,8 @@
 import json
 import sys
 import warnings
+from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -163,13 +165,22 @@ def test_evaluate_features_flags_an_unconverged_classifier(digits):
     assert "| 3 (not converged) |" in table
 
 
+def _fake_reproduction(passed):
+    """A stand-in for ``reproduce``'s result with the given acceptance verdict."""
+    return SimpleNamespace(
+        summary={"acceptance": {"criteria": "model 'kl': ...", "passed": passed}},
+        json_path=Path("out/reproduce.json"),
+    )
+
+
 def test_cli_reproduce_passes_its_options(monkeypatch, tmp_path):
     calls = []
-    monkeypatch.setattr(
-        experiments,
-        "reproduce",
-        lambda *args, **kwargs: calls.append((args, _without_log(kwargs))),
-    )
+
+    def fake_reproduce(*args, **kwargs):
+        calls.append((args, _without_log(kwargs)))
+        return _fake_reproduction(passed=True)
+
+    monkeypatch.setattr(experiments, "reproduce", fake_reproduce)
     assert cli.main(["reproduce", "--quick", "--output-dir", str(tmp_path)]) == 0
     assert calls == [
         ((str(tmp_path),), {"quick": True, "random_state": 42, "n_threads": None})
@@ -182,6 +193,24 @@ def test_cli_reproduce_passes_its_options(monkeypatch, tmp_path):
             {"quick": False, "random_state": 42, "n_threads": None},
         )
     ]
+
+
+@pytest.mark.parametrize("passed, verdict", [(False, "failed"), (None, "was not run")])
+def test_cli_reproduce_fails_when_the_acceptance_check_does_not_pass(
+    monkeypatch, passed, verdict
+):
+    monkeypatch.setattr(
+        experiments, "reproduce", lambda *a, **k: _fake_reproduction(passed)
+    )
+    with pytest.raises(SystemExit) as excinfo:
+        cli.main(["reproduce"])
+    # A string code: Python prints it to stderr and exits with status 1.
+    assert excinfo.value.code == (
+        f"sk-sparse-ae reproduce: the acceptance check {verdict} (model 'kl': ...); "
+        "the numbers are in the table above and in out/reproduce.json"
+    )
+    # A --quick run is a smoke run, not held to the check.
+    assert cli.main(["reproduce", "--quick"]) == 0
 
 
 def test_cli_demo_fashion_mnist_calls_the_downstream_comparison(monkeypatch):
