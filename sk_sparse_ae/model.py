@@ -4,7 +4,7 @@ import keras
 
 from .layers import TopKActivation
 
-__all__ = ["build_autoencoder", "make_optimizer"]
+__all__ = ["build_autoencoder", "flat_layers", "make_optimizer"]
 
 _OPTIMIZERS = {
     "sgd": keras.optimizers.SGD,
@@ -104,3 +104,12 @@ def make_optimizer(name, learning_rate):
     if learning_rate == "auto":
         learning_rate = DEFAULT_LEARNING_RATES[name]
     return _OPTIMIZERS[name](learning_rate=learning_rate)
+
+
+def flat_layers(model):
+    """The layers of ``model`` in order, nested Sequential models expanded."""
+    for layer in model.layers:
+        if isinstance(layer, keras.Sequential):
+            yield from flat_layers(layer)
+        else:
+            yield layer

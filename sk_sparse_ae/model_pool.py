@@ -22,6 +22,8 @@ import threading
 
 import keras
 
+from .model import flat_layers
+
 __all__ = ["PooledModel", "checkout", "dense_layers", "enabled"]
 
 # Free models kept per process, least recently used dropped first.
@@ -36,11 +38,10 @@ def enabled():
 
 
 def dense_layers(model):
-    for layer in model.layers:
-        if isinstance(layer, keras.Sequential):
-            yield from dense_layers(layer)
-        elif isinstance(layer, keras.layers.Dense):
-            yield layer
+    """The Dense layers of ``model`` in order, nested Sequential models included."""
+    return [
+        layer for layer in flat_layers(model) if isinstance(layer, keras.layers.Dense)
+    ]
 
 
 class PooledModel:

@@ -24,6 +24,8 @@ import numpy as np
 from scipy.special import erf, expit
 from threadpoolctl import ThreadpoolController
 
+from .model import flat_layers
+
 __all__ = ["dense_stack", "forward"]
 
 _SELU_ALPHA = np.float32(1.6732632423543772)
@@ -54,14 +56,6 @@ _ACTIVATIONS = {
     keras.activations.get("gelu"): _gelu,
     keras.activations.get("swish"): lambda z: z * expit(z),
 }
-
-
-def _flat_layers(model):
-    for layer in model.layers:
-        if isinstance(layer, keras.Sequential):
-            yield from _flat_layers(layer)
-        else:
-            yield layer
 
 
 def _is_plain_dense(layer):
@@ -99,7 +93,7 @@ def dense_stack(model):
     >>> np.allclose(forward(dense_stack(model), X), model(X), atol=1e-6)
     True
     """
-    layers = list(_flat_layers(model))
+    layers = list(flat_layers(model))
     if not layers or not all(_is_plain_dense(layer) for layer in layers):
         return None
     return [
