@@ -27,15 +27,6 @@ MODELS = ("kl", "kl-book")
 RANDOM_STATE = 42
 
 
-def passes(stats):
-    low, high = experiments.ACCEPTANCE["fraction_below_threshold"]
-    return bool(
-        low <= stats.fraction_below_threshold <= high
-        and stats.fraction_units_in_band
-        >= experiments.ACCEPTANCE["min_fraction_units_in_band"]
-    )
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=os.cpu_count())
@@ -65,7 +56,10 @@ def main():
                         "fraction_units_in_band": stats.fraction_units_in_band,
                         "l0_mean": stats.l0_mean,
                         "n_dead_units": stats.n_dead_units,
-                        "passes": passes(stats),
+                        "passes": experiments.passes_acceptance(
+                            stats.fraction_below_threshold,
+                            stats.fraction_units_in_band,
+                        ),
                         "fit_time_s": fit_time,
                     }
                 )

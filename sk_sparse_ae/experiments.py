@@ -32,6 +32,7 @@ __all__ = [
     "format_downstream_table",
     "format_reproduce_table",
     "machine_info",
+    "passes_acceptance",
     "reproduce",
 ]
 
@@ -293,11 +294,37 @@ def _acceptance(rows):
     )
     if row is None:
         return {"criteria": criteria, "passed": None}
-    passed = (
-        low <= row["fraction_below_threshold"] <= high
-        and row["fraction_units_in_band"] >= ACCEPTANCE["min_fraction_units_in_band"]
+    passed = passes_acceptance(
+        row["fraction_below_threshold"], row["fraction_units_in_band"]
     )
-    return {"criteria": criteria, "passed": bool(passed)}
+    return {"criteria": criteria, "passed": passed}
+
+
+def passes_acceptance(fraction_below_threshold, fraction_units_in_band):
+    """Whether a model's sparsity figures meet ``ACCEPTANCE``'s bounds.
+
+    Parameters
+    ----------
+    fraction_below_threshold : float
+        Fraction of the test codings below ``THRESHOLD``.
+    fraction_units_in_band : float
+        Fraction of units whose mean test coding lies in ``BAND``.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> from sk_sparse_ae.experiments import passes_acceptance
+    >>> passes_acceptance(0.70, 0.90), passes_acceptance(0.80, 0.90)
+    (True, False)
+    """
+    low, high = ACCEPTANCE["fraction_below_threshold"]
+    return bool(
+        low <= fraction_below_threshold <= high
+        and fraction_units_in_band >= ACCEPTANCE["min_fraction_units_in_band"]
+    )
 
 
 def format_reproduce_table(summary):
