@@ -359,14 +359,14 @@ class SparseAutoencoderTransformer(
         self._check_target_range(X, "partial_fit")
         if first_call:
             hidden = self._check_hidden_layer_sizes()
-            rng = _chunk_rng(self.random_state, 0)
+            rng = _make_rng(self.random_state, step=0)
             self.model_, self.encoder_, self.decoder_ = self._build_model(
                 X.shape[1], hidden, rng
             )
             self.history_, self.n_iter_ = {}, 0
         else:
             step = int(keras.ops.convert_to_numpy(self.model_.optimizer.iterations))
-            rng = _chunk_rng(self.random_state, step)
+            rng = _make_rng(self.random_state, step)
         X_chunk = np.array(X, dtype=np.float32, order="C", copy=True)
         rng.shuffle(X_chunk)
         # Keras updates the model in place; restore_state_on_failure only puts
@@ -704,24 +704,17 @@ def _check_float(X, estimator=None, *, reset=False):
         ) from error
 
 
-def _make_rng(random_state):
-    """A NumPy Generator that leaves NumPy's global generator untouched."""
-    if random_state is None:
-        return np.random.default_rng()
-    seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
-    return np.random.default_rng(seed)
+def _make_rng(random_state, step=None):
+    """A NumPy Generator that leaves NumPy's global generator untouched.
 
-
-def _chunk_rng(random_state, step):
-    """The generator of one partial_fit call, from random_state and the step.
-
-    ``step`` is the optimizer's step count, so an int random_state gives the
-    same shuffles for the same sequence of chunks, whatever came before.
+    ``partial_fit`` passes the optimizer's step count as ``step``, so an int
+    random_state gives the same shuffles for the same sequence of chunks,
+    whatever came before.
     """
     if random_state is None:
         return np.random.default_rng()
     seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
-    return np.random.default_rng([seed, step])
+    return np.random.default_rng(seed if step is None else [seed, step])
 
 
 def _run_in_chunks(model, X, dtype=np.float32):
