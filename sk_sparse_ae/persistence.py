@@ -22,6 +22,7 @@ import zlib
 import keras
 import numpy as np
 import sklearn
+from sklearn.utils.validation import check_is_fitted
 
 __all__ = ["FORMAT_VERSION", "load", "load_estimator", "save_estimator"]
 
@@ -44,21 +45,19 @@ def save_estimator(estimator, path):
     path : str or path-like
         The file to write; conventionally ending in ``.skae``.
     """
-    from sklearn.utils.validation import check_is_fitted
-
     check_is_fitted(estimator)
+    params = estimator.get_params(deep=False)
     metadata = {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
         "versions": _library_versions(),
         "class": type(estimator).__name__,
-        "params": _encode(estimator.get_params(deep=False), "parameter"),
+        "params": _encode(params, "parameter"),
         "attributes": _encode(
             {
                 name: value
                 for name, value in vars(estimator).items()
-                if name not in _KERAS_ATTRIBUTES
-                and name not in estimator.get_params(deep=False)
+                if name not in _KERAS_ATTRIBUTES and name not in params
             },
             "attribute",
         ),
