@@ -367,7 +367,7 @@ class SparseAutoencoderTransformer(
         else:
             step = int(keras.ops.convert_to_numpy(self.model_.optimizer.iterations))
             rng = _make_rng(self.random_state, step)
-        X_chunk = np.array(X, dtype=np.float32, order="C", copy=True)
+        X_chunk = float32_copy(X)
         rng.shuffle(X_chunk)
         # Keras updates the model in place; restore_state_on_failure only puts
         # the attributes back, so keep the weights and optimizer state here.
