@@ -8,9 +8,9 @@ import pytest
 import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sklearn.utils._param_validation import InvalidParameterError
 
 from sk_sparse_ae import SparseAutoencoderTransformer
+from sk_sparse_ae._compat import InvalidParameterError
 
 TINY = dict(n_components=3, hidden_layer_sizes=(4,), epochs=1, random_state=0)
 METHODS = ["fit", "transform", "score", "inverse_transform"]

@@ -9,9 +9,9 @@ import pytest
 from conftest import SMALL
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
-from sklearn.utils._param_validation import InvalidParameterError
 
 from sk_sparse_ae import SparseAutoencoderTransformer
+from sk_sparse_ae._compat import InvalidParameterError
 
 
 @pytest.fixture(scope="module")
