@@ -5,10 +5,11 @@ sphinx-gallery runs every example in the Sphinx process, one after another.
 example) records the global state an example could change by mistake and
 fails the build, naming the example and what changed, if it differs
 afterwards. The examples promise to leave all of it alone.
+
+Python's own ``random`` module is not checked: Dask's scheduler draws from it.
 """
 
 import os
-import random
 import warnings
 
 import numpy as np
@@ -22,7 +23,6 @@ def _state():
         "environment variables": dict(os.environ),
         "warnings filters": list(warnings.filters),
         "NumPy's global random state": _numpy_random_state(),
-        "Python's random state": random.getstate(),
         "BLAS/OpenMP thread counts": sorted(
             (info["filepath"], info["num_threads"]) for info in threadpool_info()
         ),
@@ -35,14 +35,15 @@ def _state():
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
+        # No public getter; tests/test_estimator.py reads the flag the same way.
+        from tensorflow.python.framework.config import is_op_determinism_enabled
+
         threading = tf.config.threading
         state["TensorFlow thread pools"] = (
             threading.get_intra_op_parallelism_threads(),
             threading.get_inter_op_parallelism_threads(),
         )
-        state["TensorFlow op determinism"] = (
-            tf.config.experimental.is_op_determinism_enabled()
-        )
+        state["TensorFlow op determinism"] = is_op_determinism_enabled()
     return state
 
 

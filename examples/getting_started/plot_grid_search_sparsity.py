@@ -25,6 +25,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler
+from threadpoolctl import threadpool_limits
 
 from sk_sparse_ae import SparseAutoencoderTransformer, activation_stats
 
@@ -73,7 +74,13 @@ search = GridSearchCV(
     # One fit already uses every core through TensorFlow's thread pools; see
     # the user guide's "Parallel and distributed grid search" for n_jobs > 1.
     n_jobs=1,
-).fit(X_train, y_train)
+)
+# The logistic regressions run on one BLAS thread: on 64 features a second
+# thread gains nothing, and a multi-threaded OpenBLAS slows down badly when
+# other processes keep the cores busy. The previous limit returns after the
+# block.
+with threadpool_limits(limits=1, user_api="blas"):
+    search.fit(X_train, y_train)
 
 results = search.cv_results_
 for i, weight in enumerate(weights):
