@@ -69,7 +69,7 @@ plot_reconstructions(
     (8, 8),
     vmin=0,
     vmax=1,
-    fig=plt.figure(figsize=(8, 2.8)),
+    fig=plt.figure(figsize=(8, 2.8), layout="constrained"),
 )
 
 # %%

@@ -54,7 +54,7 @@ plot_activation_histograms(
     X_test,
     threshold=0.1,
     title="KL sparse autoencoder, 20,000 training images, 10 epochs",
-    fig=plt.figure(figsize=(10, 3.5)),
+    fig=plt.figure(figsize=(10, 3.5), layout="constrained"),
 )
 
 # %%

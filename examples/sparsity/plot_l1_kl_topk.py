@@ -101,7 +101,12 @@ for subfig, (name, model) in zip(fig.subfigures(1, 3), models.items(), strict=Tr
 # ---------------
 # The same eight test images through each model
 # (:func:`~sk_sparse_ae.plotting.plot_reconstructions`), on one grey scale.
-plot_reconstructions(models, X_test[:8], (28, 28), fig=plt.figure(figsize=(9, 4.5)))
+plot_reconstructions(
+    models,
+    X_test[:8],
+    (28, 28),
+    fig=plt.figure(figsize=(9, 4.5), layout="constrained"),
+)
 
 # %%
 # The table printed after fitting gives this run's numbers: how sparse each

@@ -118,4 +118,10 @@ for ax, key in zip(
 firing_rate = np.asarray((codes_test != 0).mean(axis=0)).ravel()
 busiest = np.argsort(firing_rate)[::-1][:24]
 print(f"units that never fire on the test images: {np.sum(firing_rate == 0)}")
-plot_features(sae, (28, 28), units=busiest, n_cols=8, fig=plt.figure(figsize=(8, 3.6)))
+plot_features(
+    sae,
+    (28, 28),
+    units=busiest,
+    n_cols=8,
+    fig=plt.figure(figsize=(8, 3.6), layout="constrained"),
+)
