@@ -30,7 +30,11 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-from sk_sparse_ae import SparseAutoencoderTransformer, load_fashion_mnist
+from sk_sparse_ae import (
+    SparseAutoencoderTransformer,
+    load_fashion_mnist,
+    sparsity_report,
+)
 from sk_sparse_ae.experiments import BOOK_FIGURES, BOOK_SETTINGS, passes_acceptance
 from sk_sparse_ae.plotting import plot_activation_histograms
 
@@ -46,8 +50,6 @@ sae.fit(X_train)
 # ------------
 # Left: the share of all activations (10,000 test images x 300 units) in
 # each bin; right: the share of units whose mean activation falls in each bin.
-from sk_sparse_ae import sparsity_report  # noqa: E402
-
 report = sparsity_report(sae, X_test, threshold=0.1, band=(0.1, 0.2))
 plot_activation_histograms(
     sae,
