@@ -73,7 +73,6 @@ sphinx_gallery_conf = {
     "filename_pattern": r"/plot_",
     "doc_module": ("sk_sparse_ae",),
     "backreferences_dir": "generated",
-    "reference_url": {"sk_sparse_ae": None},
     # Each example must leave global state as it found it (gallery_state.py).
     "reset_modules": ("matplotlib", "gallery_state.check_unchanged"),
     "reset_modules_order": "both",
