@@ -237,10 +237,10 @@ class SparseAutoencoderTransformer(
         that never fire on it.
 
     n_features_in_ : int
-        Number of features seen during :term:`fit`.
+        Number of features seen during :meth:`fit`.
 
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X`
+        Names of features seen during :meth:`fit`. Defined only when `X`
         has feature names that are all strings.
 
     See Also
@@ -506,7 +506,7 @@ class SparseAutoencoderTransformer(
 
         Returns
         -------
-        X_reconstructed : ndarray of shape (n_samples, n_features_in_)
+        X_reconstructed : ndarray of shape (n_samples, `n_features_in_`)
             The decoder's reconstruction, in the codings' floating dtype.
         """
         check_is_fitted(self)
