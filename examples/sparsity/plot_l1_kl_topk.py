@@ -10,8 +10,9 @@ The three kinds of ``sparsity`` make codings sparse in different ways:
   die;
 - ``"kl"`` adds a penalty on each unit's *mean* activation over the batch,
   pulling it towards ``sparsity_target`` (0.1): every unit is used, rarely;
-- ``"topk"`` keeps each sample's ``k`` largest activations and sets the
-  others to exactly 0: the number of active units per sample is fixed.
+- ``"topk"`` keeps each sample's ``k`` largest pre-activations through ReLU
+  and sets the others to exactly 0: the number of active units per sample
+  is fixed, and the codes are non-negative but not bounded by 1.
 
 Three autoencoders with the same architecture (one Dense layer each way, 100
 coding units) and training are fitted on Fashion-MNIST, and compared by their
@@ -82,8 +83,10 @@ for subfig, (name, model) in zip(fig.subfigures(3, 1), models.items(), strict=Tr
 # on any test image). KL constrains each unit's *mean*, so its unit means
 # gather around the target 0.1 and every unit stays in use. TopK's inactive
 # codings are exactly 0; it fixes how many units each image uses, not how
-# often each unit fires, so nothing keeps a unit from never being among the
-# ``k`` largest: the "dead units" count above shows how many this run lost.
+# often each unit fires. A unit that is never among the ``k`` largest gets
+# no gradient from the reconstruction; the AuxK loss (``auxk_weight``) gives
+# it one, by asking the silent units to explain what the active ones left
+# unexplained. The "dead units" count above shows how many this run lost.
 #
 # Learned features
 # ----------------
