@@ -1,5 +1,6 @@
 """SparseAutoencoderTransformer: a Keras sparse autoencoder as a transformer."""
 
+import math
 import numbers
 
 import keras
@@ -23,7 +24,10 @@ from ._auto_settings import (
 from ._compat import Interval, StrOptions, _fit_context
 from ._fit_safety import check_weights_finite, restore_state_on_failure
 from ._memory import float32_copy
-from ._threads import limit_tensorflow_threads_to_environment
+from ._threads import (
+    limit_tensorflow_threads_to_environment,
+    new_instance_with_thread_limit,
+)
 from .model import build_autoencoder, make_optimizer
 from .numpy_forward import dense_stack, forward
 from .persistence import load_estimator, save_estimator
@@ -698,11 +702,30 @@ class SparseAutoencoderTransformer(
         state.pop("decoder_", None)
         return state
 
+    def __reduce_ex__(self, protocol):
+        # Pickle makes the instance before it unpickles model_, so a worker
+        # process that first meets a fitted transformer (dask-ml's
+        # ParallelPostFit) sizes TensorFlow's pools before they are fixed.
+        return (new_instance_with_thread_limit, (type(self),), self.__getstate__())
+
     def __setstate__(self, state):
         super().__setstate__(state)
         if "model_" in state:
             self.encoder_ = self.model_.get_layer("encoder")
             self.decoder_ = self.model_.get_layer("decoder")
+
+    def __sizeof__(self):
+        # Dask's scheduler weighs where a task runs by the sizes of its inputs
+        # (dask.sizeof falls back to sys.getsizeof): counting the weights and
+        # optimizer state keeps a chain of partial_fit tasks (dask-ml's
+        # Incremental) on the worker holding the model, instead of moving the
+        # model, to be rebuilt and retraced, to each block.
+        variables = []
+        if hasattr(self, "model_"):
+            variables = [*self.model_.weights, *self.model_.optimizer.variables]
+        return super().__sizeof__() + sum(
+            math.prod(v.shape) * np.dtype(v.dtype).itemsize for v in variables
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
