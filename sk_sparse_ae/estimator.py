@@ -143,7 +143,8 @@ class SparseAutoencoderTransformer(
         :class:`~sklearn.preprocessing.MinMaxScaler`); ``"squared_error"``
         gives a linear output for any real-valued data. ``"auto"`` is
         ``"binary_crossentropy"`` when the training data lies in ``[0, 1]``
-        and ``"squared_error"`` otherwise; for :meth:`partial_fit` the first
+        (to within ``1e-6``, MinMaxScaler's rounding) and ``"squared_error"``
+        otherwise; for :meth:`partial_fit` the first
         chunk decides, and a later chunk outside ``[0, 1]`` is refused after
         it chose cross-entropy. The loss used is ``loss_``.
 

@@ -4,6 +4,7 @@ book's settings (cross-entropy, SGD 1.0 on [0, 1] data) are unchanged."""
 import numpy as np
 import pytest
 from conftest import SMALL
+from sklearn.preprocessing import MinMaxScaler
 
 from sk_sparse_ae import SparseAutoencoderTransformer, model_pool
 
@@ -45,6 +46,30 @@ def test_auto_on_real_data_is_squared_error_at_a_scaled_rate(standardized, scale
     np.testing.assert_array_equal(auto.transform(X), explicit.transform(X))
     X_hat = auto.inverse_transform(auto.transform(X))
     assert auto.score(X) == pytest.approx(-np.mean((X - X_hat) ** 2), rel=1e-4)
+
+
+def test_min_max_scaled_data_counts_as_unit_interval_despite_rounding():
+    X = np.array(
+        [
+            [18.039, 19.611],
+            [22.352, 24.48],
+            [16.223, 24.542],
+            [24.038, 22.344],
+            [20.793, 19.058],
+            [24.374, 25.881],
+        ]
+    )
+    scaled = MinMaxScaler().fit_transform(X)
+    assert scaled.max() > 1  # 1 + 4.4e-16, by rounding
+    params = dict(n_components=2, hidden_layer_sizes=(), epochs=1, random_state=0)
+    assert SparseAutoencoderTransformer(**params).fit(scaled).loss_ == (
+        "binary_crossentropy"
+    )
+    # An explicit cross-entropy accepts it too, and still refuses 1 + 1e-3.
+    explicit = SparseAutoencoderTransformer(**params, loss="binary_crossentropy")
+    explicit.fit(scaled)
+    with pytest.raises(ValueError, match=r"got values in \[0, 1.001\]"):
+        explicit.fit(scaled * 1.001)
 
 
 def test_data_around_100_trains_without_diverging():
