@@ -27,15 +27,18 @@ def quiet_tensorflow_wanted():
 def import_tensorflow_quietly():
     """Import TensorFlow with its start-up lines to fd 2 discarded.
 
-    Also sets ``TF_CPP_MIN_LOG_LEVEL=2`` (errors only) for this process and the
-    processes it starts, for TensorFlow's later C++ log lines. Does nothing
+    Also sets ``TF_CPP_MIN_LOG_LEVEL=3`` for this process and the processes
+    it starts, for TensorFlow's later C++ log lines: level 2 still prints
+    errors that are no error for us, such as "failed call to cuInit" from
+    the GPU-capable ``tensorflow`` package on every machine without a GPU.
+    Failures that matter still reach the user as Python exceptions. Does nothing
     if TensorFlow is already imported. If the import fails, what TensorFlow
     wrote is passed on to stderr before the error. Used as a worker
     initializer too (``demo --n-jobs``), so it takes no arguments.
     """
     if "tensorflow" in sys.modules:
         return
-    os.environ.setdefault(_LOG_LEVEL_VARIABLE, "2")
+    os.environ.setdefault(_LOG_LEVEL_VARIABLE, "3")
     with _native_stderr_captured() as captured:
         try:
             importlib.import_module("tensorflow")

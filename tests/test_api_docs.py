@@ -6,11 +6,26 @@ from pathlib import Path
 import pytest
 
 import sk_sparse_ae
-from sk_sparse_ae import datasets, diagnostics, experiments, plotting
+from sk_sparse_ae import (
+    datasets,
+    diagnostics,
+    experiments,
+    layers,
+    plotting,
+    topk_autoencoder,
+)
 
 API_PAGE = Path(__file__).resolve().parents[1] / "doc" / "api.rst"
 # Constants are documented with autodata, everything else with autosummary.
-MODULES = [sk_sparse_ae, plotting, diagnostics, experiments, datasets]
+MODULES = [
+    sk_sparse_ae,
+    plotting,
+    diagnostics,
+    experiments,
+    datasets,
+    layers,
+    topk_autoencoder,
+]
 
 
 def documented_names(text):
