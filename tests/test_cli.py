@@ -115,3 +115,35 @@ def test_quiet_startup_and_diverging_fits_print_nothing():
     assert done.returncode == 0, done.stderr
     assert done.stdout == "diverged 7\n"
     assert done.stderr == ""
+
+
+def test_digits_demo_compares_raw_pixels_kl_and_topk(capsys):
+    """The demo's table has the raw-pixels baseline, each KL weight and the
+    TopK features model; the baseline's score is an independent CV's."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import MinMaxScaler
+
+    argv = ["demo", "--epochs", "1", "--cv", "2", "--weights", "0,0.01"]
+    assert cli.main(argv) == 0
+    out = capsys.readouterr().out
+    table = out[out.index("accuracy (CV)") :].splitlines()
+    names = [line.strip().split("  ")[0] for line in table[2:-2] if line.strip()]
+    assert names == [
+        "raw pixels",
+        "KL, weight 0",
+        "KL, weight 0.01",
+        "TopK, 2000 units",
+    ]
+    X_train, _, y_train, _ = cli._digits_split()
+    raw = cross_val_score(
+        make_pipeline(MinMaxScaler(), LogisticRegression(max_iter=2000)),
+        X_train,
+        y_train,
+        cv=2,
+    )
+    raw_row = next(line for line in table if line.strip().startswith("raw pixels"))
+    assert f"{np.mean(raw):.4f} ± {np.std(raw):.3f}" in raw_row
+    assert "Best: " in out and "test accuracy" in out
