@@ -13,7 +13,7 @@ memory through DLPack without copying, and it is wrapped in a
 import numpy as np
 import tensorflow as tf
 
-__all__ = ["as_tf_variable", "float32_copy"]
+__all__ = ["as_tf_tensor", "as_tf_variable", "float32_copy"]
 
 # The largest alignment TensorFlow's CPU kernels require (Eigen's AVX-512).
 _ALIGNMENT = 64
@@ -33,12 +33,12 @@ def float32_copy(X):
     return out
 
 
-def as_tf_variable(X):
-    """A non-trainable ``tf.Variable`` holding ``X`` (float32, 2-D).
+def as_tf_tensor(X):
+    """An eager tensor holding ``X`` (float32, 2-D).
 
     If ``X`` is C-contiguous and 64-byte aligned (:func:`float32_copy`, or a
-    slice of it starting at an aligned row), the variable uses X's memory:
-    nothing is copied, and X must not be modified while the variable is in
+    slice of it starting at an aligned row), the tensor uses X's memory:
+    nothing is copied, and X must not be modified while the tensor is in
     use. Otherwise ``X`` is copied once.
     """
     aligned = X.ctypes.data % _ALIGNMENT == 0
@@ -46,7 +46,12 @@ def as_tf_variable(X):
         # DLPack hands TensorFlow the NumPy buffer (kept alive by the
         # capsule); TensorFlow aborts the process on a misaligned buffer,
         # hence the check above rather than a try/except.
-        initial = tf.experimental.dlpack.from_dlpack(X.__dlpack__())
-    else:
-        initial = tf.convert_to_tensor(X)
-    return tf.Variable(initial, trainable=False)
+        return tf.experimental.dlpack.from_dlpack(X.__dlpack__())
+    return tf.convert_to_tensor(X)
+
+
+def as_tf_variable(X):
+    """A non-trainable ``tf.Variable`` holding ``X`` (float32, 2-D), sharing
+    its memory as :func:`as_tf_tensor` does; a ``tf.data`` function captures
+    a variable by handle, where it would copy a tensor into its graph."""
+    return tf.Variable(as_tf_tensor(X), trainable=False)

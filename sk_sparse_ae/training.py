@@ -1,26 +1,43 @@
-"""The training input pipeline and early stopping, for one Keras ``fit`` call.
+"""The training loop and early stopping, for one Keras ``fit`` call.
 
 All epochs run in a single ``Model.fit``: a ``fit`` call per epoch costs a new
 input pipeline, a copy of the data into a tensor and a pipeline warm-up each
 time (about 0.1 s on small data and 1 s per epoch on Fashion-MNIST), which
 made the estimator up to twice as slow as plain Keras.
 
-The batches come from a ``tf.data`` pipeline (TensorFlow is a dependency of
-this package, and Keras accepts ``tf.data`` input under every backend) whose
-per-epoch order is drawn from the estimator's own NumPy generator, so a seed
-gives the same order in any process without touching global seeds. Each
-epoch's order is the one ``rng.shuffle`` of the rows would give, drawn lazily
-at the start of the epoch.
+Each epoch's order is drawn from the estimator's own NumPy generator, so a
+seed gives the same order in any process without touching global seeds: the
+order ``rng.shuffle`` of the rows would give, drawn lazily at the start of
+the epoch.
+
+Under TensorFlow (:func:`fit_shuffled`) each epoch is one call of a compiled
+loop, :func:`epoch_function`: it gathers every batch from the data and runs
+the model's own ``train_step`` on it inside one ``tf.while_loop``. Keras's
+``fit`` still drives the epochs, callbacks, validation and history; only its
+per-batch work moves into the graph. That removes, per batch, the Python
+dispatch of the step function and the ``tf.data`` iterator (together more
+than half of each step's time at batch 32; ``benchmarks/bench_training.py``),
+and gives exactly the batches, in the same order, and so bit-identical
+results. Under the other backends the batches come from a ``tf.data``
+pipeline (:func:`shuffled_epochs`), one Keras step per batch.
 """
+
+import weakref
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 from ._fit_safety import check_weights_finite
-from ._memory import as_tf_variable
+from ._memory import as_tf_tensor, as_tf_variable
 
-__all__ = ["FiniteWeightsCheck", "ValidationStopping", "shuffled_epochs"]
+__all__ = [
+    "FiniteWeightsCheck",
+    "ValidationStopping",
+    "epoch_function",
+    "fit_shuffled",
+    "shuffled_epochs",
+]
 
 
 def shuffled_epochs(X, batch_size, epochs, rng):
@@ -80,6 +97,138 @@ def shuffled_epochs(X, batch_size, epochs, rng):
         .map(gather, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
         .prefetch(tf.data.AUTOTUNE)
     )
+
+
+def fit_shuffled(model, X, *, batch_size, epochs, rng, **fit_kwargs):
+    """``model.fit`` on ``(X, X)`` for ``epochs`` passes, each in a new order.
+
+    The batches of pass ``e`` are those of :func:`shuffled_epochs`: the rows
+    in the order ``X`` would have after ``e + 1`` in-place ``rng.shuffle``
+    calls, ``batch_size`` at a time, the last batch of a pass smaller. Under
+    TensorFlow each pass is one call of :func:`epoch_function` (Keras's
+    callbacks then see one batch per epoch); elsewhere one Keras step per
+    batch. Both give the same results.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A compiled model; trained in place.
+    X : ndarray of shape (n_samples, n_features), float32
+        The training data and targets. Used in place if C-contiguous and
+        64-byte aligned (``_memory.float32_copy``), else copied once. Do not
+        modify it during the call.
+    batch_size : int
+        Rows per batch.
+    epochs : int
+        Number of passes.
+    rng : numpy.random.Generator
+        Draws the order of each pass.
+    **fit_kwargs
+        Passed to ``model.fit`` (callbacks, verbose, validation data...).
+
+    Returns
+    -------
+    history : keras.callbacks.History
+        What ``model.fit`` returns.
+    """
+    if keras.backend.backend() != "tensorflow":
+        return model.fit(
+            shuffled_epochs(X, batch_size, epochs, rng),
+            epochs=epochs,
+            steps_per_epoch=-(-len(X) // batch_size),
+            shuffle=False,
+            **fit_kwargs,
+        )
+    run_epoch = epoch_function(model, X.shape[1])
+    data = as_tf_tensor(X)
+    batch_size = tf.constant(batch_size, tf.int64)
+
+    def train_function(iterator):
+        return run_epoch(data, next(iterator), batch_size)
+
+    # Keras's fit calls model.train_function once per group of steps, here
+    # one group per epoch (the orders dataset has one element per pass).
+    # Installed for this call only: a later fit on arrays (partial_fit)
+    # gets Keras's own train function back.
+    saved = model.train_function
+    model.train_function = train_function
+    try:
+        return model.fit(
+            _epoch_orders(len(X), rng), epochs=epochs, shuffle=False, **fit_kwargs
+        )
+    finally:
+        model.train_function = saved
+
+
+def _epoch_orders(n_samples, rng):
+    """A dataset of one order of ``range(n_samples)``, drawn anew from ``rng``
+    (one in-place shuffle of the same array) each time it is iterated; Keras
+    iterates it once per epoch, as its cardinality is known."""
+    order = np.arange(n_samples, dtype=np.int64)
+
+    def one_order():
+        rng.shuffle(order)
+        yield order.copy()
+
+    return tf.data.Dataset.from_generator(
+        one_order, output_signature=tf.TensorSpec((n_samples,), tf.int64)
+    ).apply(tf.data.experimental.assert_cardinality(1))
+
+
+# One compiled epoch loop per model, kept as long as the model (the model
+# pool reuses a model across fits: no retracing for new data or batch size).
+_epoch_functions = weakref.WeakKeyDictionary()
+
+
+def epoch_function(model, n_features):
+    """A compiled function running one epoch of ``model.train_step``.
+
+    ``run_epoch(data, order, batch_size)`` trains on the rows of ``data``
+    (float32, ``(n_samples, n_features)``) in the order of ``order`` (int64
+    row indices), ``batch_size`` rows per step and the rest in a last, smaller
+    step, as Keras's ``fit`` would batch the reordered rows, and returns the
+    model's metric results (``model.get_metrics_result()``). The step is the
+    model's own ``train_step`` on ``(rows, rows)`` (XLA-compiled if the model
+    was compiled with ``jit_compile=True``), so subclasses that override it or
+    ``compute_loss`` train the same way as in ``fit``. Traced once per model:
+    the shapes are left unknown, except the number of features.
+    """
+    run_epoch = _epoch_functions.get(model)
+    if run_epoch is not None:
+        return run_epoch
+
+    def train_step(rows):
+        return model.train_step((rows, rows))
+
+    if model.jit_compile:
+        train_step = tf.function(train_step, jit_compile=True)
+
+    @tf.function(
+        input_signature=[
+            tf.TensorSpec((None, n_features), tf.float32),
+            tf.TensorSpec((None,), tf.int64),
+            tf.TensorSpec((), tf.int64),
+        ],
+        autograph=False,
+    )
+    def run_epoch(data, order, batch_size):
+        n_steps = (tf.size(order, tf.int64) + batch_size - 1) // batch_size
+
+        def step(i):
+            rows = tf.gather(data, order[i * batch_size : (i + 1) * batch_size])
+            train_step(rows)
+            return (i + 1,)
+
+        tf.while_loop(
+            lambda i: i < n_steps,
+            step,
+            (tf.constant(0, tf.int64),),
+            parallel_iterations=1,
+        )
+        return model.get_metrics_result()
+
+    _epoch_functions[model] = run_epoch
+    return run_epoch
 
 
 class ValidationStopping(keras.callbacks.Callback):
