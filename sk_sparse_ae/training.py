@@ -142,37 +142,30 @@ def fit_shuffled(model, X, *, batch_size, epochs, rng, **fit_kwargs):
     run_epoch = epoch_function(model, X.shape[1])
     data = as_tf_tensor(X)
     batch_size = tf.constant(batch_size, tf.int64)
+    order = np.arange(len(X), dtype=np.int64)
 
     def train_function(iterator):
-        return run_epoch(data, next(iterator), batch_size)
+        next(iterator)  # this epoch's element of range(epochs)
+        rng.shuffle(order)
+        return run_epoch(data, tf.constant(order), batch_size)
 
-    # Keras's fit calls model.train_function once per group of steps, here
-    # one group per epoch (the orders dataset has one element per pass).
-    # Installed for this call only: a later fit on arrays (partial_fit)
-    # gets Keras's own train function back.
+    # Keras's fit calls model.train_function once per group of steps; here
+    # one group per epoch, on a dataset with one element per epoch (its
+    # number: the batches come from the data and the order drawn above).
+    # Installed for this call only: a later fit on arrays (partial_fit) gets
+    # Keras's own train function back.
     saved = model.train_function
     model.train_function = train_function
     try:
         return model.fit(
-            _epoch_orders(len(X), rng), epochs=epochs, shuffle=False, **fit_kwargs
+            tf.data.Dataset.range(epochs),
+            epochs=epochs,
+            steps_per_epoch=1,
+            shuffle=False,
+            **fit_kwargs,
         )
     finally:
         model.train_function = saved
-
-
-def _epoch_orders(n_samples, rng):
-    """A dataset of one order of ``range(n_samples)``, drawn anew from ``rng``
-    (one in-place shuffle of the same array) each time it is iterated; Keras
-    iterates it once per epoch, as its cardinality is known."""
-    order = np.arange(n_samples, dtype=np.int64)
-
-    def one_order():
-        rng.shuffle(order)
-        yield order.copy()
-
-    return tf.data.Dataset.from_generator(
-        one_order, output_signature=tf.TensorSpec((n_samples,), tf.int64)
-    ).apply(tf.data.experimental.assert_cardinality(1))
 
 
 # One compiled epoch loop per model, kept as long as the model (the model
