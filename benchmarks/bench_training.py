@@ -127,9 +127,9 @@ def torch_model(params, n_features):
     from torch.nn import functional as F
 
     hidden = list(params["hidden_layer_sizes"])
-    widths = [n_features, *hidden, params["n_components"], *reversed(hidden)]
-    layers = [torch.nn.Linear(a, b) for a, b in zip(widths, widths[1:])]
-    layers.append(torch.nn.Linear(widths[-1], n_features))
+    layers = [
+        torch.nn.Linear(n_in, n_out) for n_in, n_out in layer_shapes(params, n_features)
+    ]
     for layer in layers:  # Keras's GlorotUniform and zero biases
         torch.nn.init.xavier_uniform_(layer.weight)
         torch.nn.init.zeros_(layer.bias)
@@ -205,7 +205,7 @@ def run_torch(params, X, batch_size, epochs):
 def layer_shapes(params, n_features):
     hidden = list(params["hidden_layer_sizes"])
     widths = [n_features, *hidden, params["n_components"], *reversed(hidden)]
-    return list(zip(widths, [*widths[1:], n_features]))
+    return list(zip(widths, [*widths[1:], n_features], strict=True))
 
 
 def epoch_flops(params, n_samples, n_features):
@@ -425,10 +425,11 @@ def main():
                 )
             print(f"done: {model_name} batch {batch_size}", flush=True)
 
+    data_name = "random data" if args.synthetic else "Fashion-MNIST"
     write_results(
         args.name,
-        title=f"Training: s/epoch ({'random data' if args.synthetic else 'Fashion-MNIST'}"
-        f", 784 features), {args.epochs} epochs per fit",
+        title=f"Training: s/epoch on {data_name} (784 features), "
+        f"{args.epochs} epochs per fit",
         headers=[
             "model",
             "samples",

@@ -318,7 +318,9 @@ def main():
                     check=False,
                 )
                 lines = [
-                    line for line in done.stdout.splitlines() if line.startswith("RESULT ")
+                    line
+                    for line in done.stdout.splitlines()
+                    if line.startswith("RESULT ")
                 ]
                 if not lines:
                     print(done.stdout[-2000:], done.stderr[-4000:], file=sys.stderr)
