@@ -3,12 +3,14 @@
 import keras
 
 from .layers import TopKActivation
+from .optimizers import FusedAdam, FusedSGD
 
 __all__ = ["build_autoencoder", "flat_layers", "make_optimizer"]
 
+# SGD and Adam update each weight in one fused kernel (optimizers.py).
 _OPTIMIZERS = {
-    "sgd": keras.optimizers.SGD,
-    "adam": keras.optimizers.Adam,
+    "sgd": FusedSGD,
+    "adam": FusedAdam,
     "nadam": keras.optimizers.Nadam,
     "rmsprop": keras.optimizers.RMSprop,
 }
