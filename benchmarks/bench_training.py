@@ -13,9 +13,9 @@ Variants:
 
 - ``estimator``: ``SparseAutoencoderTransformer.fit`` (each epoch one
   compiled loop, ``sk_sparse_ae/training.py``);
-- ``raw keras``: the identical Keras model (``sk_sparse_ae.model``), plain
-  ``model.fit(X, X, shuffle=True)``; ``+ XLA``: compiled with
-  ``jit_compile=True``;
+- ``raw keras``: the identical Keras model (``sk_sparse_ae.model``) with
+  Keras's own optimizer, plain ``model.fit(X, X, shuffle=True)``; ``+ XLA``:
+  compiled with ``jit_compile=True``;
 - ``pytorch loop``: the same model written in PyTorch (same shapes,
   activations, loss, penalty, optimizer; Glorot-uniform weights), a
   hand-written loop of index-gathered batches; only if ``torch`` is
@@ -86,17 +86,22 @@ def load_data(n_samples, synthetic):
 
 
 def keras_model(params, n_features, jit_compile):
-    """The estimator's Keras model for ``params``, compiled as it compiles it."""
+    """The estimator's Keras model for ``params``, compiled with plain Keras's
+    optimizer (the estimator's is a fused one, ``sk_sparse_ae.optimizers``)."""
+    import keras
+
     from sk_sparse_ae import SparseAutoencoderTransformer
 
     sae = SparseAutoencoderTransformer(**params, random_state=0)
     model, _, _ = sae._build_model(
         n_features, list(sae.hidden_layer_sizes), np.random.default_rng(0)
     )
-    if jit_compile:
-        model.compile(
-            loss=model.loss, optimizer=model.optimizer, jit_compile=jit_compile
-        )
+    optimizer = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam}
+    model.compile(
+        loss=model.loss,
+        optimizer=optimizer[params["optimizer"]](learning_rate=params["learning_rate"]),
+        jit_compile=jit_compile,
+    )
     return model
 
 
@@ -122,7 +127,7 @@ def run_estimator(params, X, batch_size, epochs):
 
 
 def torch_model(params, n_features):
-    """``(modules, loss_fn, optimizer)``: the model of ``params`` in PyTorch."""
+    """``(loss_fn, optimizer)``: the model of ``params`` in PyTorch."""
     import torch
     from torch.nn import functional as F
 
@@ -241,9 +246,12 @@ def _n_floor_steps(params, batch):
     return max(3, int(2e10 / flops))
 
 
-def tensorflow_gemm_floor(params, n_samples, n_features, batch_size, reps=3):
+def tensorflow_gemm_floor(
+    params, n_samples, n_features, batch_size, reps=3, clock=time.perf_counter
+):
     """Seconds per epoch of the training GEMMs alone in one TensorFlow graph
-    loop (its oneDNN kernels, no Python per step)."""
+    loop (its oneDNN kernels, no Python per step); CPU seconds of the process
+    with ``clock=time.process_time``."""
     import tensorflow as tf
 
     rng = np.random.default_rng(0)
@@ -271,9 +279,12 @@ def tensorflow_gemm_floor(params, n_samples, n_features, batch_size, reps=3):
 
         n = _n_floor_steps(params, batch)
         steps(tf.constant(1)).numpy()
-        return min(
-            timed(lambda: steps(tf.constant(n)).numpy())[0] / n for _ in range(reps)
-        )
+        seconds = []
+        for _ in range(reps):
+            start = clock()
+            steps(tf.constant(n)).numpy()
+            seconds.append((clock() - start) / n)
+        return min(seconds)
 
     return _epoch_seconds(step_seconds, n_samples, batch_size)
 

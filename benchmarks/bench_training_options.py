@@ -5,12 +5,15 @@ KL model (and ``--models topk``: the 2,000-unit TopK model), microseconds
 per training step of
 
 - ``per-step fit``: Keras's ``fit`` over the ``tf.data`` batches, one
-  compiled step per batch (the estimator before the whole-epoch loop);
+  compiled step per batch (the estimator before the whole-epoch loop; all
+  variants but one use the estimator's fused optimizer);
 - ``steps_per_execution``: Keras's own multi-step loop, one execution per
   epoch, the last partial group exact (a per-epoch dataset of known
   cardinality, re-iterated every epoch);
 - ``whole-epoch loop``: the estimator's loop (``training.fit_shuffled``);
 - ``... + XLA``: the same with the step compiled by XLA;
+- ``..., Keras's optimizer (unfused)``: Keras's SGD or Adam instead of the
+  estimator's fused ones (``sk_sparse_ae/optimizers.py``);
 - ``... KL in fewer ops``: the KL penalty as ``2 * KL(p || q)`` with ``log``
   and ``log1p`` (fewer ops, different rounding);
 - ``step alone``: the train step on one fixed batch in a graph loop (no data);
@@ -20,8 +23,8 @@ each variant's weights compared bit for bit with ``per-step fit`` after one
 epoch. Settings that TensorFlow reads once per process (oneDNN on or off,
 XLA's CPU flags, thread counts) run in subprocesses, one per setting, each
 timing its own GEMM floor, so that "x floor" compares them across processes.
-CPU time per step (all threads) is printed beside wall time: on a shared
-machine it is the steadier number.
+CPU time per step (all threads; the floor's too) is printed beside wall
+time: on a shared machine it is the steadier number.
 
     python benchmarks/bench_training_options.py          # ~5 min
     python benchmarks/bench_training_options.py --samples 4096 --repeats 2
@@ -93,7 +96,7 @@ def measure(args):
     X = float32_copy(load_data(args.samples, args.synthetic))
     n, steps = len(X), -(-len(X) // batch)
 
-    def build(jit_compile=False, spe=1, regularizer=None):
+    def build(jit_compile=False, spe=1, regularizer=None, keras_optimizer=False):
         sae = SparseAutoencoderTransformer(**params, batch_size=batch, random_state=0)
         if regularizer is not None:
             sae._make_regularizer = lambda: regularizer(
@@ -102,10 +105,15 @@ def measure(args):
         model, _, _ = sae._build_model(
             X.shape[1], list(sae.hidden_layer_sizes), np.random.default_rng(0)
         )
-        if jit_compile or spe != 1:
+        optimizer = model.optimizer
+        if keras_optimizer:
+            optimizer = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam}[
+                params["optimizer"]
+            ](learning_rate=params["learning_rate"])
+        if jit_compile or spe != 1 or keras_optimizer:
             model.compile(
                 loss=model.loss,
-                optimizer=model.optimizer,
+                optimizer=optimizer,
                 jit_compile=jit_compile,
                 steps_per_execution=spe,
             )
@@ -217,6 +225,9 @@ def measure(args):
             "steps_per_execution": steps_per_execution,
             "whole-epoch loop": whole_epoch,
             "whole-epoch loop + XLA": lambda: whole_epoch(jit_compile=True),
+            "whole-epoch loop, Keras's optimizer (unfused)": lambda: whole_epoch(
+                keras_optimizer=True
+            ),
             "step alone (fixed batch)": step_alone,
             "tf.data pipeline alone": pipeline_alone,
             "in-graph gather alone": gather_alone,
@@ -240,7 +251,7 @@ def measure(args):
             )
     wall = {name: [] for name in built}
     cpu = {name: [] for name in built}
-    floors = []
+    floors, cpu_floors = [], []
     for repeat in range(args.repeats):
         for name, (_, go) in built.items():
             start, start_cpu = time.perf_counter(), time.process_time()
@@ -248,11 +259,17 @@ def measure(args):
             wall[name].append((time.perf_counter() - start) / steps * 1e6)
             cpu[name].append((time.process_time() - start_cpu) / steps * 1e6)
         floors.append(tensorflow_gemm_floor(params, n, X.shape[1], batch) / steps * 1e6)
+        cpu_floors.append(
+            tensorflow_gemm_floor(params, n, X.shape[1], batch, clock=time.process_time)
+            / steps
+            * 1e6
+        )
     print(
         "RESULT "
         + json.dumps(
             {
                 "floor_us": statistics.median(floors),
+                "cpu_floor_us": statistics.median(cpu_floors),
                 "wall_us": {k: statistics.median(v) for k, v in wall.items()},
                 "wall_min_us": {k: min(v) for k, v in wall.items()},
                 "cpu_us": {k: statistics.median(v) for k, v in cpu.items()},
@@ -338,11 +355,23 @@ def main():
                             result["wall_min_us"][name],
                             result["cpu_us"][name],
                             us / floor,
+                            result["cpu_us"][name] / result["cpu_floor_us"],
                             result["identical"].get(name, ""),
                         ]
                     )
                 rows.append(
-                    [model, batch, setting, "GEMM floor", floor, "", "", 1.0, ""]
+                    [
+                        model,
+                        batch,
+                        setting,
+                        "GEMM floor",
+                        floor,
+                        "",
+                        result["cpu_floor_us"],
+                        1.0,
+                        1.0,
+                        "",
+                    ]
                 )
                 print(f"done: {model} batch {batch} {setting}", flush=True)
     write_results(
@@ -358,6 +387,7 @@ def main():
             "us/step (min)",
             "CPU us/step",
             "x GEMM floor",
+            "x GEMM floor (CPU time)",
             "same weights as per-step fit",
         ],
         rows=rows,
