@@ -2,10 +2,10 @@
 
 Keras's optimizers update each variable with a chain of elementwise ops (SGD:
 a product, then a subtraction; Adam: about ten), each a pass over the
-variable's memory. Per step that traffic does not shrink with the batch: at
-the book's batch of 32 it is a sizable part of the step, and for the 2,000
-unit TopK model's 3.1 million weights Adam's update costs about as much as
-the step's matrix products (``benchmarks/bench_training_options.py``). These
+variable's memory. Per step that traffic does not shrink with the batch: for
+the 2,000-unit TopK model's 3.1 million weights at batch 32, Adam's update
+cost about twice the step's matrix products, and the fused one nearly halved
+the step's CPU time (``benchmarks/bench_training_options.py``). These
 subclasses do the same update with TensorFlow's fused training kernels, one
 pass per variable, and fall back to Keras's own update elsewhere (other
 backends, SGD with momentum, AMSGrad).

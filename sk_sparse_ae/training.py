@@ -15,8 +15,9 @@ loop, :func:`epoch_function`: it gathers every batch from the data and runs
 the model's own ``train_step`` on it inside one ``tf.while_loop``. Keras's
 ``fit`` still drives the epochs, callbacks, validation and history; only its
 per-batch work moves into the graph. That removes, per batch, the Python
-dispatch of the step function and the ``tf.data`` iterator (together more
-than half of each step's time at batch 32; ``benchmarks/bench_training.py``),
+dispatch of the step function and the ``tf.data`` pipeline (together more
+than half of each step's CPU time on the book's model, at batch 32 and 256;
+``benchmarks/bench_training_options.py``),
 and gives exactly the batches, in the same order, and so bit-identical
 results. Under the other backends the batches come from a ``tf.data``
 pipeline (:func:`shuffled_epochs`), one Keras step per batch.
@@ -189,9 +190,12 @@ def epoch_function(model, n_features):
     run_epoch = _epoch_functions.get(model)
     if run_epoch is not None:
         return run_epoch
+    # A weak reference: the function, a value of _epoch_functions, must not
+    # keep its key alive (it would never be dropped).
+    model_ref = weakref.ref(model)
 
     def train_step(rows):
-        return model.train_step((rows, rows))
+        return model_ref().train_step((rows, rows))
 
     if model.jit_compile:
         train_step = tf.function(train_step, jit_compile=True)
@@ -218,7 +222,7 @@ def epoch_function(model, n_features):
             (tf.constant(0, tf.int64),),
             parallel_iterations=1,
         )
-        return model.get_metrics_result()
+        return model_ref().get_metrics_result()
 
     _epoch_functions[model] = run_epoch
     return run_epoch

@@ -1,5 +1,8 @@
 """The one-fit-call training loop: batch order, whole-epoch steps, early stopping."""
 
+import gc
+import weakref
+
 import numpy as np
 import pytest
 
@@ -130,3 +133,19 @@ def test_whole_epoch_loop_equals_one_keras_step_per_batch(digits_small, params):
         strict=True,
     ):
         np.testing.assert_array_equal(np.asarray(got), np.asarray(expected))
+
+
+def test_the_compiled_epoch_loop_does_not_keep_its_model_alive():
+    # fit_shuffled keeps one compiled loop per model, for as long as the model
+    # lives (the model pool reuses models); a dropped model must be freed.
+    X = float32_copy(np.random.default_rng(0).random((50, 6)))
+    model = _two_identical_models(
+        {"n_components": 3, "hidden_layer_sizes": ()}, X.shape[1]
+    )[0]
+    fit_shuffled(
+        model, X, batch_size=16, epochs=1, rng=np.random.default_rng(0), verbose=0
+    )
+    model_ref = weakref.ref(model)
+    del model
+    gc.collect()
+    assert model_ref() is None
