@@ -6,7 +6,7 @@ import weakref
 import numpy as np
 import pytest
 
-from sk_sparse_ae import SparseAutoencoderTransformer
+from sk_sparse_ae import SparseAutoencoderTransformer, training
 from sk_sparse_ae._memory import float32_copy
 from sk_sparse_ae.training import ValidationStopping, fit_shuffled, shuffled_epochs
 
@@ -100,17 +100,22 @@ def _two_identical_models(params, n_features):
         dict(sparsity=None, activation="relu", batch_size=400),
     ],
 )
-def test_whole_epoch_loop_equals_one_keras_step_per_batch(digits_small, params):
-    # fit_shuffled runs each epoch in one compiled loop under TensorFlow; it
-    # must train exactly as Keras's own fit does, one step per batch, on the
-    # batches of shuffled_epochs: same weights, optimizer state and history.
+@pytest.mark.parametrize("rows_per_call", [16384, 40])
+def test_compiled_loop_equals_one_keras_step_per_batch(
+    digits_small, params, rows_per_call, monkeypatch
+):
+    # fit_shuffled runs the steps in compiled loops under TensorFlow (a whole
+    # epoch per call, or rows_per_call rows); it must train exactly as Keras's
+    # own fit does, one step per batch, on the batches of shuffled_epochs:
+    # same weights, optimizer state and history.
+    monkeypatch.setattr(training, "_ROWS_PER_CALL", rows_per_call)
     X = float32_copy(digits_small[0][:203])  # 203 rows: a smaller last batch
     params = {"n_components": 16, "hidden_layer_sizes": (8,), **params}
     batch_size = params.get("batch_size", 32)
-    whole_epochs, per_step = _two_identical_models(params, X.shape[1])
+    compiled, per_step = _two_identical_models(params, X.shape[1])
     fit = dict(verbose=0, validation_data=(X[:50], X[:50]))
     history = fit_shuffled(
-        whole_epochs,
+        compiled,
         X,
         batch_size=batch_size,
         epochs=3,
@@ -125,17 +130,17 @@ def test_whole_epoch_loop_equals_one_keras_step_per_batch(digits_small, params):
         **fit,
     )
     assert history.history == reference.history
-    for model in (whole_epochs, per_step):
+    for model in (compiled, per_step):
         assert int(model.optimizer.iterations) == 3 * -(-len(X) // batch_size)
     for got, expected in zip(
-        [*whole_epochs.weights, *whole_epochs.optimizer.variables],
+        [*compiled.weights, *compiled.optimizer.variables],
         [*per_step.weights, *per_step.optimizer.variables],
         strict=True,
     ):
         np.testing.assert_array_equal(np.asarray(got), np.asarray(expected))
 
 
-def test_the_compiled_epoch_loop_does_not_keep_its_model_alive():
+def test_the_compiled_loop_does_not_keep_its_model_alive():
     # fit_shuffled keeps one compiled loop per model, for as long as the model
     # lives (the model pool reuses models); a dropped model must be freed.
     X = float32_copy(np.random.default_rng(0).random((50, 6)))
