@@ -37,7 +37,7 @@ def test_divergence_in_the_last_step_is_caught():
 class _Interrupt(keras.callbacks.Callback):
     """Once armed, raise KeyboardInterrupt after the first batch callback of the
     2nd Keras epoch: its weight updates have run, its end has not. (Under
-    TensorFlow an epoch is one compiled call, and Keras's one batch callback.)"""
+    TensorFlow a small epoch is one compiled call: one batch callback.)"""
 
     def __init__(self):
         super().__init__()
