@@ -28,7 +28,7 @@ Variants:
 Seconds per epoch are steady state: the median of the epochs after the first
 (which traces or compiles). ``total fit s`` is the whole call.
 
-    python benchmarks/bench_training.py            # ~6 min on 2 idle cores
+    python benchmarks/bench_training.py            # ~10 min on 2 idle cores (estimate)
     python benchmarks/bench_training.py --quick    # ~1 min, small data
 """
 

@@ -26,7 +26,7 @@ timing its own GEMM floor, so that "x floor" compares them across processes.
 CPU time per step (all threads; the floor's too) is printed beside wall
 time: on a shared machine it is the steadier number.
 
-    python benchmarks/bench_training_options.py          # ~5 min
+    python benchmarks/bench_training_options.py          # ~5 min idle (kl)
     python benchmarks/bench_training_options.py --samples 4096 --repeats 2
 """
 
