@@ -16,6 +16,8 @@ per training step of
   estimator's fused ones (``sk_sparse_ae/optimizers.py``);
 - ``... KL in fewer ops``: the KL penalty as ``2 * KL(p || q)`` with ``log``
   and ``log1p`` (fewer ops, different rounding);
+- ``... cross-entropy fused``: the loss from the output's logits in three ops
+  and its gradient written out (fewer ops, different rounding);
 - ``step alone``: the train step on one fixed batch in a graph loop (no data);
 - ``tf.data pipeline alone``, ``in-graph gather alone``: the input side only;
 
@@ -77,6 +79,29 @@ def kl_in_fewer_ops():
     return FewerOpsKL
 
 
+def fused_cross_entropy():
+    """Binary cross-entropy of a sigmoid output from its logits in three ops,
+    with the gradient ``(sigmoid(z) - y) / n_features`` written out (a custom
+    gradient): fewer ops than ``sigmoid_cross_entropy_with_logits`` and its
+    autodiff gradient, different rounding."""
+    import tensorflow as tf
+
+    @tf.custom_gradient
+    def from_logits(y, z):
+        loss = tf.reduce_mean(tf.nn.softplus(z) - y * z, axis=-1)
+
+        def grad(upstream):
+            scale = upstream[:, None] / tf.cast(tf.shape(z)[-1], z.dtype)
+            return None, (tf.sigmoid(z) - y) * scale
+
+        return loss, grad
+
+    def loss(y_true, y_pred):
+        return from_logits(y_true, y_pred._keras_logits)
+
+    return loss
+
+
 def measure(args):
     """Run in one process: time every variant, print one JSON line."""
     import tensorflow as tf
@@ -96,7 +121,9 @@ def measure(args):
     X = float32_copy(load_data(args.samples, args.synthetic))
     n, steps = len(X), -(-len(X) // batch)
 
-    def build(jit_compile=False, spe=1, regularizer=None, keras_optimizer=False):
+    def build(
+        jit_compile=False, spe=1, regularizer=None, keras_optimizer=False, loss=None
+    ):
         sae = SparseAutoencoderTransformer(**params, batch_size=batch, random_state=0)
         if regularizer is not None:
             sae._make_regularizer = lambda: regularizer(
@@ -110,9 +137,9 @@ def measure(args):
             optimizer = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam}[
                 params["optimizer"]
             ](learning_rate=params["learning_rate"])
-        if jit_compile or spe != 1 or keras_optimizer:
+        if jit_compile or spe != 1 or keras_optimizer or loss is not None:
             model.compile(
-                loss=model.loss,
+                loss=model.loss if loss is None else loss,
                 optimizer=optimizer,
                 jit_compile=jit_compile,
                 steps_per_execution=spe,
@@ -235,6 +262,10 @@ def measure(args):
         if params["sparsity"] == "kl":
             variants["whole-epoch loop, KL in fewer ops"] = lambda: whole_epoch(
                 regularizer=kl_in_fewer_ops()
+            )
+        if params["loss"] == "binary_crossentropy":
+            variants["whole-epoch loop, cross-entropy fused"] = lambda: whole_epoch(
+                loss=fused_cross_entropy()
             )
     built = {name: make() for name, make in variants.items()}
     identical, expected = {}, None
