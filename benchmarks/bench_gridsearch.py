@@ -7,13 +7,15 @@ digits (scaled to [0, 1]), scored by the estimator's ``score``, with
 - ``current``: ``SparseAutoencoderTransformer`` as it is: one Keras ``fit``
   call per fit, on a pooled model already traced by an earlier fit of the
   same architecture in the same process (``sk_sparse_ae/model_pool.py``);
-- ``new model each fit``: the same without the pool (every fit builds and
+- ``per-step fit``: the pooled model trained by Keras's ``fit`` one step per
+  batch (the estimator before its whole-epoch loop, ``training.fit_shuffled``);
+- ``new model each fit``: the estimator without the pool (every fit builds and
   traces a new model);
 - ``per-epoch fit calls``: also without the pool, and training with one Keras
   ``fit`` call per epoch, as the estimator did before
   ``training.shuffled_epochs`` (reproduced by a subclass below).
 
-All three give identical codings.
+All give identical codings.
 
 Each fit times its own epochs (Keras's epoch begin/end callbacks) inside the
 worker that runs it and reports them through a scorer, so the split holds for
@@ -53,6 +55,28 @@ class TimedTransformer(SparseAutoencoderTransformer):
         steady = np.median(clock.durations[1:]) if len(clock.durations) > 1 else 0
         self.epoch_seconds_ = float(steady * len(clock.durations))
         return self
+
+
+class PerStepFit(TimedTransformer):
+    """The pooled model trained by Keras's fit one step per batch (the
+    training loop before ``training.fit_shuffled``'s whole-epoch loop)."""
+
+    def _train(self, X_train, X_val, rng):
+        import keras
+
+        from sk_sparse_ae.training import shuffled_epochs
+
+        history = self.model_.fit(
+            shuffled_epochs(X_train, self.batch_size, self.epochs, rng),
+            epochs=self.epochs,
+            steps_per_epoch=-(-len(X_train) // self.batch_size),
+            shuffle=False,
+            verbose=0,
+            callbacks=[keras.callbacks.TerminateOnNaN()],
+        )
+        for key, values in history.history.items():
+            self.history_.setdefault(key, []).extend(float(v) for v in values)
+        return self.epochs
 
 
 class NewModelEachFit(TimedTransformer):
@@ -127,7 +151,9 @@ def main():
     parser.add_argument("--n-jobs", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument(
-        "--variants", nargs="+", default=["current", "new", "per-epoch"]
+        "--variants",
+        nargs="+",
+        default=["current", "per-step", "new", "per-epoch"],
     )
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--name", default="bench_gridsearch")
@@ -141,6 +167,7 @@ def main():
         name: cls
         for name, cls in {
             "current": TimedTransformer,
+            "per-step fit": PerStepFit,
             "new model each fit": NewModelEachFit,
             "per-epoch fit calls": PerEpochFitCalls,
         }.items()

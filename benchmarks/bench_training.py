@@ -1,27 +1,42 @@
-"""Training speed: the estimator vs raw Keras of the identical model, and the floor.
+"""Training speed: the estimator, raw Keras, a PyTorch loop and the GEMM floor.
 
-For each batch size, in one process and interleaved repeat by repeat:
+Two models, each at batch 32 and 256, every variant in one process and
+interleaved repeat by repeat:
 
-- ``estimator``: ``SparseAutoencoderTransformer`` with the book's model
-  (784-100-300-100-784, SELU, KL sparsity, SGD 1.0) fitting ``--epochs``;
-- ``raw keras``: the same layers, initializers, regularizer, loss and
-  optimizer built with plain Keras, ``model.fit(..., shuffle=True)``;
-- ``raw keras + XLA``: the same with ``jit_compile=True``;
-- the GEMM floor: NumPy float32 matmuls of the real layer shapes (forward,
-  weight gradient and input gradient of every layer) for one epoch's steps.
+- ``kl``: the book's model, 784-100-300-100-784, SELU, sigmoid codings with
+  the KL penalty (weight 1e-3, target 0.1), sigmoid output, binary
+  cross-entropy, SGD 1.0;
+- ``topk``: 784 -> 2000 coding units keeping the top 50 (sigmoid) -> 784
+  (linear), no hidden layer, squared error, Adam 1e-3.
 
-Per-epoch times are steady-state (epochs 2 and later; the first one traces),
-taken from the end-of-epoch timestamps of each variant. ``total`` is the
-whole ``fit`` call including model building, compiling and tracing.
+Variants:
 
-    python benchmarks/bench_training.py                   # Fashion-MNIST, 60k
-    python benchmarks/bench_training.py --samples 2000 --epochs 3 --repeats 1
+- ``estimator``: ``SparseAutoencoderTransformer.fit`` (each epoch one
+  compiled loop, ``sk_sparse_ae/training.py``);
+- ``raw keras``: the identical Keras model (``sk_sparse_ae.model``) with
+  Keras's own optimizer, plain ``model.fit(X, X, shuffle=True)``; ``+ XLA``:
+  compiled with ``jit_compile=True``;
+- ``pytorch loop``: the same model written in PyTorch (same shapes,
+  activations, loss, penalty, optimizer; Glorot-uniform weights), a
+  hand-written loop of index-gathered batches; only if ``torch`` is
+  installed (``pip install "torch==2.13.0"``);
+- the GEMM floor: the matrix products of one training step alone (forward,
+  weight gradient, and input gradient of every layer but the first, real
+  shapes) in one TensorFlow graph loop and in PyTorch; "x floor" divides by
+  the faster of the two.
+
+Seconds per epoch are steady state: the median of the epochs after the first
+(which traces or compiles). ``total fit s`` is the whole call.
+
+    python benchmarks/bench_training.py            # ~10 min on 2 idle cores (estimate)
+    python benchmarks/bench_training.py --quick    # ~1 min, small data
 """
 
 import argparse
 import math
 import os
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -36,17 +51,28 @@ from _common import (
     write_results,
 )
 
-HIDDEN, CODINGS = 100, 300
-SETTINGS = dict(
-    n_components=CODINGS,
-    hidden_layer_sizes=(HIDDEN,),
-    activation="selu",
-    sparsity="kl",
-    sparsity_weight=1e-3,
-    sparsity_target=0.1,
-    optimizer="sgd",
-    learning_rate=1.0,
-)
+MODELS = {
+    "kl": dict(
+        n_components=300,
+        hidden_layer_sizes=(100,),
+        activation="selu",
+        sparsity="kl",
+        sparsity_weight=1e-3,
+        sparsity_target=0.1,
+        loss="binary_crossentropy",
+        optimizer="sgd",
+        learning_rate=1.0,
+    ),
+    "topk": dict(
+        n_components=2000,
+        hidden_layer_sizes=(),
+        sparsity="topk",
+        k=50,
+        loss="squared_error",
+        optimizer="adam",
+        learning_rate=1e-3,
+    ),
+}
 
 
 def load_data(n_samples, synthetic):
@@ -59,66 +85,143 @@ def load_data(n_samples, synthetic):
     return np.ascontiguousarray(X[:n_samples])
 
 
-def raw_keras_model(n_features, seed, jit_compile):
+def keras_model(params, n_features, jit_compile):
+    """The estimator's Keras model for ``params``, compiled with plain Keras's
+    optimizer (the estimator's is a fused one, ``sk_sparse_ae.optimizers``)."""
     import keras
 
-    from sk_sparse_ae.regularizers import KLDivergenceSparsity
+    from sk_sparse_ae import SparseAutoencoderTransformer
 
-    def dense(units, activation, i, **kwargs):
-        init = keras.initializers.GlorotUniform(seed=seed + i)
-        return keras.layers.Dense(
-            units, activation=activation, kernel_initializer=init, **kwargs
-        )
-
-    model = keras.Sequential(
-        [
-            keras.Input((n_features,)),
-            dense(HIDDEN, "selu", 0),
-            dense(
-                CODINGS,
-                "sigmoid",
-                1,
-                activity_regularizer=KLDivergenceSparsity(weight=1e-3, target=0.1),
-            ),
-            dense(HIDDEN, "selu", 2),
-            dense(n_features, "sigmoid", 3),
-        ]
+    sae = SparseAutoencoderTransformer(**params, random_state=0)
+    model, _, _ = sae._build_model(
+        n_features, list(sae.hidden_layer_sizes), np.random.default_rng(0)
     )
+    optimizer = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam}
     model.compile(
-        loss="binary_crossentropy",
-        optimizer=keras.optimizers.SGD(learning_rate=1.0),
+        loss=model.loss,
+        optimizer=optimizer[params["optimizer"]](learning_rate=params["learning_rate"]),
         jit_compile=jit_compile,
     )
     return model
 
 
-def run_raw_keras(X, batch_size, epochs, jit_compile):
+def run_raw_keras(params, X, batch_size, epochs, jit_compile):
     def fit():
-        model = raw_keras_model(X.shape[1], 0, jit_compile)
+        model = keras_model(params, X.shape[1], jit_compile)
         model.fit(X, X, batch_size=batch_size, epochs=epochs, shuffle=True, verbose=0)
 
-    with EpochClock() as ends:
+    with EpochClock() as clock:
         total, _ = timed(fit)
-    return total, ends.steady_epoch_seconds()
+    return total, clock.steady_epoch_seconds()
 
 
-def run_estimator(X, batch_size, epochs):
+def run_estimator(params, X, batch_size, epochs):
     from sk_sparse_ae import SparseAutoencoderTransformer
 
     sae = SparseAutoencoderTransformer(
-        **SETTINGS, batch_size=batch_size, epochs=epochs, random_state=0
+        **params, batch_size=batch_size, epochs=epochs, random_state=0
     )
-    with EpochClock() as ends:
+    with EpochClock() as clock:
         total, _ = timed(lambda: sae.fit(X))
-    return total, ends.steady_epoch_seconds()
+    return total, clock.steady_epoch_seconds()
 
 
-def _layer_shapes(n_features):
-    encoder = [(n_features, HIDDEN), (HIDDEN, CODINGS)]
-    return encoder + [(n_out, n_in) for n_in, n_out in reversed(encoder)]
+def torch_model(params, n_features):
+    """``(loss_fn, optimizer)``: the model of ``params`` in PyTorch."""
+    import torch
+    from torch.nn import functional as F
+
+    hidden = list(params["hidden_layer_sizes"])
+    layers = [
+        torch.nn.Linear(n_in, n_out) for n_in, n_out in layer_shapes(params, n_features)
+    ]
+    for layer in layers:  # Keras's GlorotUniform and zero biases
+        torch.nn.init.xavier_uniform_(layer.weight)
+        torch.nn.init.zeros_(layer.bias)
+    n_encoder = len(hidden) + 1
+    encoder, decoder = layers[:n_encoder], layers[n_encoder:]
+    act = F.selu if params.get("activation", "selu") == "selu" else F.relu
+    k = params.get("k")
+    topk = params["sparsity"] == "topk"
+    weight, target = params.get("sparsity_weight"), params.get("sparsity_target")
+
+    def loss_fn(x):
+        h = x
+        for layer in encoder[:-1]:
+            h = act(layer(h))
+        pre = encoder[-1](h)
+        if topk:
+            values, indices = pre.topk(k, dim=1, sorted=False)
+            codings = torch.zeros_like(pre).scatter(1, indices, torch.sigmoid(values))
+        else:
+            codings = torch.sigmoid(pre)
+        h = codings
+        for layer in decoder[:-1]:
+            h = act(layer(h))
+        out = decoder[-1](h)
+        if params["loss"] == "squared_error":
+            loss = F.mse_loss(out, x)
+        else:  # sigmoid output: cross-entropy from its logits, as Keras does
+            loss = F.binary_cross_entropy_with_logits(out, x)
+        if params["sparsity"] == "kl":
+            q = codings.mean(0).clamp(1e-7, 1 - 1e-7)
+            p = target
+
+            def kl(a, b):
+                return a * torch.log(a / b) + (1 - a) * torch.log((1 - a) / (1 - b))
+
+            loss = loss + weight * (kl(p, q) + kl(1 - p, 1 - q)).sum()
+        return loss
+
+    parameters = [p for layer in layers for p in layer.parameters()]
+    if params["optimizer"] == "sgd":
+        optimizer = torch.optim.SGD(parameters, lr=params["learning_rate"])
+    else:  # Keras's Adam epsilon
+        optimizer = torch.optim.Adam(parameters, lr=params["learning_rate"], eps=1e-7)
+    return loss_fn, optimizer
 
 
-def _step_arrays(batch, n_features, rng):
+def run_torch(params, X, batch_size, epochs):
+    import torch
+
+    def fit():
+        torch.manual_seed(0)
+        loss_fn, optimizer = torch_model(params, X.shape[1])
+        data = torch.from_numpy(X)
+        rng = np.random.default_rng(0)
+        ends = []
+        for _ in range(epochs):
+            order = torch.from_numpy(rng.permutation(len(X)))
+            for start in range(0, len(X), batch_size):
+                x = data.index_select(0, order[start : start + batch_size])
+                optimizer.zero_grad(set_to_none=True)
+                loss = loss_fn(x)
+                loss.backward()
+                optimizer.step()
+            ends.append(time.perf_counter())
+        return ends
+
+    start = time.perf_counter()
+    ends = fit()
+    per_epoch = np.diff([start, *ends])
+    return ends[-1] - start, float(np.median(per_epoch[1:]))
+
+
+def layer_shapes(params, n_features):
+    hidden = list(params["hidden_layer_sizes"])
+    widths = [n_features, *hidden, params["n_components"], *reversed(hidden)]
+    return list(zip(widths, [*widths[1:], n_features], strict=True))
+
+
+def epoch_flops(params, n_samples, n_features):
+    """Multiply-adds x 2 of forward, weight-gradient and input-gradient GEMMs."""
+    return n_samples * sum(
+        2 * n_in * n_out * (3 if i > 0 else 2)
+        for i, (n_in, n_out) in enumerate(layer_shapes(params, n_features))
+    )
+
+
+def _step_arrays(params, batch, n_features, rng):
     """Per layer: input, kernel, output gradient, and whether the layer
     needs the gradient of its input (not the first one)."""
     return [
@@ -128,16 +231,8 @@ def _step_arrays(batch, n_features, rng):
             rng.random((batch, n_out), dtype=np.float32),
             i > 0,
         )
-        for i, (n_in, n_out) in enumerate(_layer_shapes(n_features))
+        for i, (n_in, n_out) in enumerate(layer_shapes(params, n_features))
     ]
-
-
-def epoch_flops(n_samples, n_features):
-    """Multiply-adds x 2 of forward, weight-gradient and input-gradient GEMMs."""
-    return n_samples * sum(
-        2 * n_in * n_out * (3 if i > 0 else 2)
-        for i, (n_in, n_out) in enumerate(_layer_shapes(n_features))
-    )
 
 
 def _epoch_seconds(step_seconds, n_samples, batch_size):
@@ -145,30 +240,18 @@ def _epoch_seconds(step_seconds, n_samples, batch_size):
     return full * step_seconds(batch_size) + (step_seconds(rest) if rest else 0)
 
 
-def numpy_gemm_floor(n_samples, n_features, batch_size, reps=3):
-    """Seconds per epoch of the training GEMMs alone, in NumPy (its BLAS)."""
-    rng = np.random.default_rng(0)
-
-    def step_seconds(batch):
-        arrays = _step_arrays(batch, n_features, rng)
-
-        def steps(n):
-            for _ in range(n):
-                for x, w, dy, needs_input_grad in arrays:
-                    x @ w
-                    x.T @ dy
-                    if needs_input_grad:
-                        dy @ w.T
-
-        n = max(3, 2000 // batch)
-        steps(1)
-        return min(timed(lambda: steps(n))[0] / n for _ in range(reps))
-
-    return _epoch_seconds(step_seconds, n_samples, batch_size)
+def _n_floor_steps(params, batch):
+    # About 0.2 s of GEMMs per timing at 100 GFLOP/s.
+    flops = epoch_flops(params, batch, 784)
+    return max(3, int(2e10 / flops))
 
 
-def tensorflow_gemm_floor(n_samples, n_features, batch_size, reps=3):
-    """The same GEMMs in one TensorFlow graph loop (oneDNN kernels, no Python)."""
+def tensorflow_gemm_floor(
+    params, n_samples, n_features, batch_size, reps=3, clock=time.perf_counter
+):
+    """Seconds per epoch of the training GEMMs alone in one TensorFlow graph
+    loop (its oneDNN kernels, no Python per step); CPU seconds of the process
+    with ``clock=time.process_time``."""
     import tensorflow as tf
 
     rng = np.random.default_rng(0)
@@ -176,7 +259,7 @@ def tensorflow_gemm_floor(n_samples, n_features, batch_size, reps=3):
     def step_seconds(batch):
         arrays = [
             (tf.constant(x), tf.constant(w), tf.constant(dy), needs)
-            for x, w, dy, needs in _step_arrays(batch, n_features, rng)
+            for x, w, dy, needs in _step_arrays(params, batch, n_features, rng)
         ]
 
         @tf.function
@@ -194,91 +277,177 @@ def tensorflow_gemm_floor(n_samples, n_features, batch_size, reps=3):
                         total += tf.matmul(dy, w, transpose_b=True)[0, 0]
             return total
 
-        n = max(3, 2000 // batch)
+        n = _n_floor_steps(params, batch)
         steps(tf.constant(1)).numpy()
-        return min(
-            timed(lambda: steps(tf.constant(n)).numpy())[0] / n for _ in range(reps)
-        )
+        seconds = []
+        for _ in range(reps):
+            start = clock()
+            steps(tf.constant(n)).numpy()
+            seconds.append((clock() - start) / n)
+        return min(seconds)
 
     return _epoch_seconds(step_seconds, n_samples, batch_size)
 
 
+def torch_gemm_floor(params, n_samples, n_features, batch_size, reps=3):
+    """The same GEMMs in PyTorch (its BLAS), one Python call each."""
+    import torch
+
+    rng = np.random.default_rng(0)
+
+    def step_seconds(batch):
+        arrays = [
+            (torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(dy), needs)
+            for x, w, dy, needs in _step_arrays(params, batch, n_features, rng)
+        ]
+
+        def steps(n):
+            for _ in range(n):
+                for x, w, dy, needs_input_grad in arrays:
+                    torch.mm(x, w)
+                    torch.mm(x.t(), dy)
+                    if needs_input_grad:
+                        torch.mm(dy, w.t())
+
+        n = _n_floor_steps(params, batch)
+        steps(1)
+        return min(timed(lambda: steps(n))[0] / n for _ in range(reps))
+
+    return _epoch_seconds(step_seconds, n_samples, batch_size)
+
+
+def _have_torch():
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--samples", type=int, default=60000)
+    parser.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
+    parser.add_argument(
+        "--samples",
+        type=int,
+        nargs="+",
+        default=[60000, 20000],
+        help="training images per model, in --models order (default: 60000 "
+        "for kl, 20000 for topk, whose epochs are 14 times the work)",
+    )
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[32, 256])
-    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--no-xla", action="store_true", help="skip raw keras + XLA")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="--samples 6000 2000 --repeats 1: a smoke run",
+    )
     parser.add_argument(
         "--synthetic", action="store_true", help="uniform random data of the same shape"
     )
     parser.add_argument("--name", default="bench_training")
     args = parser.parse_args()
+    if args.quick:
+        args.samples, args.repeats = [6000, 2000], 1
     if args.epochs < 2:
         parser.error("--epochs must be >= 2 (the first epoch traces)")
+    samples = dict(zip(args.models, args.samples, strict=False))
+    if len(samples) < len(args.models):
+        parser.error("give one --samples value per model")
 
     limit_threads(args.threads)
     import keras
 
     keras.utils.disable_interactive_logging()
-    X = load_data(args.samples, args.synthetic)
+    if _have_torch():
+        import torch
 
-    variants = {
-        "estimator": lambda b: run_estimator(X, b, args.epochs),
-        "raw keras": lambda b: run_raw_keras(X, b, args.epochs, False),
-        "raw keras + XLA": lambda b: run_raw_keras(X, b, args.epochs, True),
-    }
+        torch.set_num_threads(args.threads)
+    X_all = load_data(max(samples.values()), args.synthetic)
+
     rows = []
-    flops = epoch_flops(len(X), X.shape[1])
-    for batch_size in args.batch_sizes:
-        totals = {name: [] for name in variants}
-        epochs = {name: [] for name in variants}
-        floors = {"numpy": [], "tensorflow": []}
-        for _ in range(args.repeats):  # interleaved: every variant each repeat
-            for name, run in variants.items():
-                total, per_epoch = run(batch_size)
-                totals[name].append(total)
-                epochs[name].append(per_epoch)
-            floors["numpy"].append(numpy_gemm_floor(len(X), X.shape[1], batch_size))
-            floors["tensorflow"].append(
-                tensorflow_gemm_floor(len(X), X.shape[1], batch_size)
+    for model_name in args.models:
+        params = MODELS[model_name]
+        X = np.ascontiguousarray(X_all[: samples[model_name]])
+        variants = {
+            "estimator": lambda b, p=params, X=X: run_estimator(p, X, b, args.epochs),
+            "raw keras": lambda b, p=params, X=X: run_raw_keras(
+                p, X, b, args.epochs, False
+            ),
+        }
+        if not args.no_xla:
+            variants["raw keras + XLA"] = lambda b, p=params, X=X: run_raw_keras(
+                p, X, b, args.epochs, True
             )
-        floor = min(median(floors["numpy"]), median(floors["tensorflow"]))
-        raw = median(epochs["raw keras"])
-        for name in variants:
-            per_epoch = median(epochs[name])
-            rows.append(
-                [
-                    batch_size,
-                    name,
-                    per_epoch,
-                    median(totals[name]),
-                    per_epoch / raw,
-                    per_epoch / floor,
-                ]
+        floor_functions = {"tensorflow": tensorflow_gemm_floor}
+        if _have_torch():
+            variants["pytorch loop"] = lambda b, p=params, X=X: run_torch(
+                p, X, b, args.epochs
             )
-        for name, seconds in floors.items():
-            seconds = median(seconds)
-            rows.append(
-                [
-                    batch_size,
-                    f"GEMM floor ({name}, {flops / seconds / 1e9:.0f} GFLOP/s)",
-                    seconds,
-                    math.nan,
-                    seconds / raw,
-                    seconds / floor,
-                ]
-            )
+            floor_functions["pytorch"] = torch_gemm_floor
+        flops = epoch_flops(params, len(X), X.shape[1])
+        for batch_size in args.batch_sizes:
+            totals = {name: [] for name in variants}
+            epochs = {name: [] for name in variants}
+            floors = {name: [] for name in floor_functions}
+            for _ in range(args.repeats):  # interleaved: every variant each repeat
+                for name, run in variants.items():
+                    total, per_epoch = run(batch_size)
+                    totals[name].append(total)
+                    epochs[name].append(per_epoch)
+                for name, floor_function in floor_functions.items():
+                    floors[name].append(
+                        floor_function(params, len(X), X.shape[1], batch_size)
+                    )
+            floor = min(median(seconds) for seconds in floors.values())
+            raw = median(epochs["raw keras"])
+            for name in variants:
+                per_epoch = median(epochs[name])
+                rows.append(
+                    [
+                        model_name,
+                        len(X),
+                        batch_size,
+                        name,
+                        per_epoch,
+                        min(epochs[name]),
+                        median(totals[name]),
+                        per_epoch / raw,
+                        per_epoch / floor,
+                    ]
+                )
+            for name, seconds in floors.items():
+                rows.append(
+                    [
+                        model_name,
+                        len(X),
+                        batch_size,
+                        f"GEMM floor ({name}, "
+                        f"{flops / median(seconds) / 1e9:.0f} GFLOP/s)",
+                        median(seconds),
+                        min(seconds),
+                        math.nan,
+                        median(seconds) / raw,
+                        median(seconds) / floor,
+                    ]
+                )
+            print(f"done: {model_name} batch {batch_size}", flush=True)
 
+    data_name = "random data" if args.synthetic else "Fashion-MNIST"
     write_results(
         args.name,
-        title=f"Training: s/epoch on {len(X)} x {X.shape[1]} "
-        f"({'random' if args.synthetic else 'Fashion-MNIST'}), {args.epochs} epochs",
+        title=f"Training: s/epoch on {data_name} (784 features), "
+        f"{args.epochs} epochs per fit",
         headers=[
+            "model",
+            "samples",
             "batch",
             "variant",
-            "s/epoch",
+            "s/epoch (median)",
+            "s/epoch (min)",
             "total fit s",
             "x raw keras",
             "x GEMM floor",

@@ -13,7 +13,7 @@ memory through DLPack without copying, and it is wrapped in a
 import numpy as np
 import tensorflow as tf
 
-__all__ = ["as_tf_variable", "float32_copy"]
+__all__ = ["as_tf_tensor", "as_tf_variable", "float32_copy"]
 
 # The largest alignment TensorFlow's CPU kernels require (Eigen's AVX-512).
 _ALIGNMENT = 64
@@ -33,19 +33,18 @@ def float32_copy(X):
     return out
 
 
-def as_tf_variable(X):
-    """A non-trainable ``tf.Variable`` holding ``X`` (float32, 2-D), in host memory.
+def as_tf_tensor(X):
+    """An eager tensor holding ``X`` (float32, 2-D), in host memory.
 
     If ``X`` is C-contiguous and 64-byte aligned (:func:`float32_copy`, or a
-    slice of it starting at an aligned row), the variable uses X's memory:
-    nothing is copied, and X must not be modified while the variable is in
+    slice of it starting at an aligned row), the tensor uses X's memory:
+    nothing is copied, and X must not be modified while the tensor is in
     use. Otherwise ``X`` is copied once.
 
-    The variable is placed on the CPU also where a GPU is visible (where
-    TensorFlow would place it on the GPU): the ``tf.data`` functions that
-    gather batches from it run on the CPU, which cannot read a GPU variable,
-    the whole data set would take GPU memory, and DLPack shares host memory
-    only. Keras copies each batch to the GPU.
+    The tensor is placed on the CPU also where a GPU is visible (where
+    TensorFlow would place it on the GPU): the whole data set would take GPU
+    memory, and DLPack shares host memory only. Each batch gathered from it
+    is copied to the GPU.
     """
     aligned = X.ctypes.data % _ALIGNMENT == 0
     with tf.device("/CPU:0"):
@@ -53,7 +52,14 @@ def as_tf_variable(X):
             # DLPack hands TensorFlow the NumPy buffer (kept alive by the
             # capsule); TensorFlow aborts the process on a misaligned buffer,
             # hence the check above rather than a try/except.
-            initial = tf.experimental.dlpack.from_dlpack(X.__dlpack__())
-        else:
-            initial = tf.convert_to_tensor(X)
-        return tf.Variable(initial, trainable=False)
+            return tf.experimental.dlpack.from_dlpack(X.__dlpack__())
+        return tf.convert_to_tensor(X)
+
+
+def as_tf_variable(X):
+    """A non-trainable ``tf.Variable`` holding ``X`` (float32, 2-D) in host
+    memory, sharing its memory as :func:`as_tf_tensor` does; a ``tf.data``
+    function captures a variable by handle, where it would copy a tensor
+    into its graph (and cannot read a variable on the GPU)."""
+    with tf.device("/CPU:0"):
+        return tf.Variable(as_tf_tensor(X), trainable=False)

@@ -33,7 +33,7 @@ from .model import build_autoencoder, initialize_weights, make_optimizer
 from .numpy_forward import dense_stack, forward
 from .persistence import load_estimator, save_estimator
 from .regularizers import KLDivergenceSparsity, L1Sparsity
-from .training import FiniteWeightsCheck, ValidationStopping, shuffled_epochs
+from .training import FiniteWeightsCheck, ValidationStopping, fit_shuffled
 
 __all__ = ["SparseAutoencoderTransformer"]
 
@@ -632,18 +632,19 @@ class SparseAutoencoderTransformer(
 
     def _train(self, X_train, X_val, rng):
         """Run the epochs in one Keras fit call; return how many ran."""
-        # Our generator orders each epoch (training.shuffled_epochs), so a
+        # Our generator orders each epoch (training.fit_shuffled), so a
         # seed gives the same order in any process without Keras's global seed.
         stopping = None
         callbacks = [FiniteWeightsCheck(self.learning_rate_)]
         if X_val is not None:
             stopping = ValidationStopping(self.tol, self.n_iter_no_change)
             callbacks.append(stopping)
-        history = self.model_.fit(
-            shuffled_epochs(X_train, self.batch_size, self.epochs, rng),
+        history = fit_shuffled(
+            self.model_,
+            X_train,
+            batch_size=self.batch_size,
             epochs=self.epochs,
-            steps_per_epoch=-(-len(X_train) // self.batch_size),
-            shuffle=False,
+            rng=rng,
             verbose=min(int(self.verbose), 2),
             validation_data=None if X_val is None else (X_val, X_val),
             validation_batch_size=self.batch_size,

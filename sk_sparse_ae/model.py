@@ -4,13 +4,15 @@ import keras
 import numpy as np
 
 from .layers import Centering, TopKActivation
+from .optimizers import FusedAdam, FusedSGD
 from .topk_autoencoder import TopKAutoencoder
 
 __all__ = ["build_autoencoder", "flat_layers", "initialize_weights", "make_optimizer"]
 
+# SGD and Adam update each weight in one fused kernel (optimizers.py).
 _OPTIMIZERS = {
-    "sgd": keras.optimizers.SGD,
-    "adam": keras.optimizers.Adam,
+    "sgd": FusedSGD,
+    "adam": FusedAdam,
     "nadam": keras.optimizers.Nadam,
     "rmsprop": keras.optimizers.RMSprop,
 }

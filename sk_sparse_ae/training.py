@@ -1,26 +1,45 @@
-"""The training input pipeline and early stopping, for one Keras ``fit`` call.
+"""The training loop and early stopping, for one Keras ``fit`` call.
 
 All epochs run in a single ``Model.fit``: a ``fit`` call per epoch costs a new
 input pipeline, a copy of the data into a tensor and a pipeline warm-up each
 time (about 0.1 s on small data and 1 s per epoch on Fashion-MNIST), which
 made the estimator up to twice as slow as plain Keras.
 
-The batches come from a ``tf.data`` pipeline (TensorFlow is a dependency of
-this package, and Keras accepts ``tf.data`` input under every backend) whose
-per-epoch order is drawn from the estimator's own NumPy generator, so a seed
-gives the same order in any process without touching global seeds. Each
-epoch's order is the one ``rng.shuffle`` of the rows would give, drawn lazily
-at the start of the epoch.
+Each epoch's order is drawn from the estimator's own NumPy generator, so a
+seed gives the same order in any process without touching global seeds: the
+order ``rng.shuffle`` of the rows would give, drawn lazily at the start of
+the epoch.
+
+Under TensorFlow (:func:`fit_shuffled`) the steps run in a compiled loop,
+:func:`steps_function`: it gathers every batch from the data and runs the
+model's own ``train_step`` on it inside one ``tf.while_loop``, a whole epoch
+or 16,384 rows per call, whichever is less. Keras's ``fit`` still drives the
+epochs, callbacks, validation and history; only its per-batch work moves
+into the graph. That removes, per batch, the Python
+dispatch of the step function and the ``tf.data`` pipeline (together more
+than half of each step's CPU time on the book's model, at batch 32 and 256;
+``benchmarks/bench_training_options.py``),
+and gives exactly the batches, in the same order, and so bit-identical
+results. Under the other backends the batches come from a ``tf.data``
+pipeline (:func:`shuffled_epochs`), one Keras step per batch.
 """
+
+import weakref
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 from ._fit_safety import check_weights_finite
-from ._memory import as_tf_variable
+from ._memory import as_tf_tensor, as_tf_variable
 
-__all__ = ["FiniteWeightsCheck", "ValidationStopping", "shuffled_epochs"]
+__all__ = [
+    "FiniteWeightsCheck",
+    "ValidationStopping",
+    "fit_shuffled",
+    "shuffled_epochs",
+    "steps_function",
+]
 
 
 def shuffled_epochs(X, batch_size, epochs, rng):
@@ -80,6 +99,152 @@ def shuffled_epochs(X, batch_size, epochs, rng):
         .map(gather, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
         .prefetch(tf.data.AUTOTUNE)
     )
+
+
+def fit_shuffled(model, X, *, batch_size, epochs, rng, **fit_kwargs):
+    """``model.fit`` on ``(X, X)`` for ``epochs`` passes, each in a new order.
+
+    The batches of pass ``e`` are those of :func:`shuffled_epochs`: the rows
+    in the order ``X`` would have after ``e + 1`` in-place ``rng.shuffle``
+    calls, ``batch_size`` at a time, the last batch of a pass smaller. Under
+    TensorFlow the steps run in compiled loops of :func:`steps_function`, up
+    to 16,384 rows per call (Keras's callbacks see one batch per call);
+    elsewhere one Keras step per batch. Both give the same results.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A compiled model; trained in place.
+    X : ndarray of shape (n_samples, n_features), float32
+        The training data and targets. Used in place if C-contiguous and
+        64-byte aligned (``_memory.float32_copy``), else copied once. Do not
+        modify it during the call.
+    batch_size : int
+        Rows per batch.
+    epochs : int
+        Number of passes.
+    rng : numpy.random.Generator
+        Draws the order of each pass.
+    **fit_kwargs
+        Passed to ``model.fit`` (callbacks, verbose, validation data...).
+
+    Returns
+    -------
+    history : keras.callbacks.History
+        What ``model.fit`` returns.
+    """
+    if keras.backend.backend() != "tensorflow":
+        return model.fit(
+            shuffled_epochs(X, batch_size, epochs, rng),
+            epochs=epochs,
+            steps_per_epoch=-(-len(X) // batch_size),
+            shuffle=False,
+            **fit_kwargs,
+        )
+    run_steps = steps_function(model, X.shape[1])
+    data = as_tf_tensor(X)
+    n_steps = -(-len(X) // batch_size)
+    steps_per_call = min(n_steps, max(1, _ROWS_PER_CALL // batch_size))
+    calls_per_epoch = -(-n_steps // steps_per_call)
+    order = np.arange(len(X), dtype=np.int64)
+    epoch_order = None
+    batch_size = tf.constant(batch_size, tf.int64)
+    steps_per_call_tensor = tf.constant(steps_per_call, tf.int64)
+
+    def train_function(iterator):
+        nonlocal epoch_order
+        call = int(next(iterator)) % calls_per_epoch
+        if call == 0:  # a new epoch
+            rng.shuffle(order)
+            epoch_order = tf.constant(order)
+        first_step = tf.constant(call * steps_per_call, tf.int64)
+        return run_steps(
+            data, epoch_order, batch_size, first_step, steps_per_call_tensor
+        )
+
+    # Keras's fit calls model.train_function once per group of steps, here
+    # calls_per_epoch groups per epoch of a dataset that only numbers them
+    # (the batches come from the data and the order drawn above). Installed
+    # for this call only: a later fit on arrays (partial_fit) gets Keras's
+    # own train function back.
+    saved = model.train_function
+    model.train_function = train_function
+    try:
+        return model.fit(
+            tf.data.Dataset.range(epochs * calls_per_epoch),
+            epochs=epochs,
+            steps_per_epoch=calls_per_epoch,
+            shuffle=False,
+            **fit_kwargs,
+        )
+    finally:
+        model.train_function = saved
+
+
+# Rows trained per compiled call: a call cannot be interrupted (Ctrl-C waits
+# for it) and Keras's callbacks and progress bar run between calls, so calls
+# are kept short (about 0.3 s for the book's model at batch 32, a few seconds
+# for a 2,000-unit TopK model); the per-call cost, well under a millisecond,
+# is then negligible.
+_ROWS_PER_CALL = 16384
+
+# One compiled loop per model, kept as long as the model (the model pool
+# reuses a model across fits: no retracing for new data or batch size).
+_steps_functions = weakref.WeakKeyDictionary()
+
+
+def steps_function(model, n_features):
+    """A compiled function running consecutive steps of ``model.train_step``.
+
+    ``run_steps(data, order, batch_size, first_step, n_steps)`` trains on the
+    rows of ``data`` (float32, ``(n_samples, n_features)``) in the order of
+    ``order`` (int64 row indices), cut into batches of ``batch_size`` rows and
+    a last, smaller one, as Keras's ``fit`` would batch the reordered rows:
+    batches ``first_step`` to ``first_step + n_steps - 1`` (fewer at the end
+    of the order), one step each, in one ``tf.while_loop``. It returns the
+    model's metric results (``model.get_metrics_result()``). The step is the
+    model's own ``train_step`` on ``(rows, rows)`` (XLA-compiled if the model
+    was compiled with ``jit_compile=True``), so subclasses that override it or
+    ``compute_loss`` train the same way as in ``fit``. Traced once per model:
+    the shapes are left unknown, except the number of features.
+    """
+    run_steps = _steps_functions.get(model)
+    if run_steps is not None:
+        return run_steps
+    # A weak reference: the function, a value of _steps_functions, must not
+    # keep its key alive (it would never be dropped).
+    model_ref = weakref.ref(model)
+
+    def train_step(rows):
+        return model_ref().train_step((rows, rows))
+
+    if model.jit_compile:
+        train_step = tf.function(train_step, jit_compile=True)
+
+    @tf.function(
+        input_signature=[
+            tf.TensorSpec((None, n_features), tf.float32),
+            tf.TensorSpec((None,), tf.int64),
+            tf.TensorSpec((), tf.int64),
+            tf.TensorSpec((), tf.int64),
+            tf.TensorSpec((), tf.int64),
+        ],
+        autograph=False,
+    )
+    def run_steps(data, order, batch_size, first_step, n_steps):
+        n_batches = (tf.size(order, tf.int64) + batch_size - 1) // batch_size
+        stop = tf.minimum(first_step + n_steps, n_batches)
+
+        def step(i):
+            rows = tf.gather(data, order[i * batch_size : (i + 1) * batch_size])
+            train_step(rows)
+            return (i + 1,)
+
+        tf.while_loop(lambda i: i < stop, step, (first_step,), parallel_iterations=1)
+        return model_ref().get_metrics_result()
+
+    _steps_functions[model] = run_steps
+    return run_steps
 
 
 class ValidationStopping(keras.callbacks.Callback):

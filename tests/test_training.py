@@ -1,9 +1,14 @@
-"""The one-fit-call training pipeline: batch order and early stopping."""
+"""The one-fit-call training loop: batch order, whole-epoch steps, early stopping."""
+
+import gc
+import weakref
 
 import numpy as np
 import pytest
 
-from sk_sparse_ae.training import ValidationStopping, shuffled_epochs
+from sk_sparse_ae import SparseAutoencoderTransformer, training
+from sk_sparse_ae._memory import float32_copy
+from sk_sparse_ae.training import ValidationStopping, fit_shuffled, shuffled_epochs
 
 
 @pytest.mark.parametrize("n_samples, batch_size", [(10, 3), (12, 4), (5, 8)])
@@ -75,3 +80,77 @@ def test_validation_stopping_matches_mlp_rule(
             break
     assert ran == n_run
     assert int(stopping.best_weights[0]) == best_epoch
+
+
+def _two_identical_models(params, n_features):
+    sae = SparseAutoencoderTransformer(**params)
+    hidden = list(sae.hidden_layer_sizes)
+    return [
+        sae._build_model(n_features, hidden, np.random.default_rng(3))[0]
+        for _ in range(2)
+    ]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(sparsity="kl", batch_size=32),
+        dict(sparsity="l1", optimizer="adam", batch_size=7),
+        dict(sparsity="topk", k=4, loss="squared_error", optimizer="rmsprop"),
+        dict(sparsity=None, activation="relu", batch_size=400),
+    ],
+)
+@pytest.mark.parametrize("rows_per_call", [16384, 40])
+def test_compiled_loop_equals_one_keras_step_per_batch(
+    digits_small, params, rows_per_call, monkeypatch
+):
+    # fit_shuffled runs the steps in compiled loops under TensorFlow (a whole
+    # epoch per call, or rows_per_call rows); it must train exactly as Keras's
+    # own fit does, one step per batch, on the batches of shuffled_epochs:
+    # same weights, optimizer state and history.
+    monkeypatch.setattr(training, "_ROWS_PER_CALL", rows_per_call)
+    X = float32_copy(digits_small[0][:203])  # 203 rows: a smaller last batch
+    params = {"n_components": 16, "hidden_layer_sizes": (8,), **params}
+    batch_size = params.get("batch_size", 32)
+    compiled, per_step = _two_identical_models(params, X.shape[1])
+    fit = dict(verbose=0, validation_data=(X[:50], X[:50]))
+    history = fit_shuffled(
+        compiled,
+        X,
+        batch_size=batch_size,
+        epochs=3,
+        rng=np.random.default_rng(4),
+        **fit,
+    )
+    reference = per_step.fit(
+        shuffled_epochs(X, batch_size, 3, np.random.default_rng(4)),
+        epochs=3,
+        steps_per_epoch=-(-len(X) // batch_size),
+        shuffle=False,
+        **fit,
+    )
+    assert history.history == reference.history
+    for model in (compiled, per_step):
+        assert int(model.optimizer.iterations) == 3 * -(-len(X) // batch_size)
+    for got, expected in zip(
+        [*compiled.weights, *compiled.optimizer.variables],
+        [*per_step.weights, *per_step.optimizer.variables],
+        strict=True,
+    ):
+        np.testing.assert_array_equal(np.asarray(got), np.asarray(expected))
+
+
+def test_the_compiled_loop_does_not_keep_its_model_alive():
+    # fit_shuffled keeps one compiled loop per model, for as long as the model
+    # lives (the model pool reuses models); a dropped model must be freed.
+    X = float32_copy(np.random.default_rng(0).random((50, 6)))
+    model = _two_identical_models(
+        {"n_components": 3, "hidden_layer_sizes": ()}, X.shape[1]
+    )[0]
+    fit_shuffled(
+        model, X, batch_size=16, epochs=1, rng=np.random.default_rng(0), verbose=0
+    )
+    model_ref = weakref.ref(model)
+    del model
+    gc.collect()
+    assert model_ref() is None
