@@ -82,11 +82,13 @@ def test_validation_stopping_matches_mlp_rule(
     assert int(stopping.best_weights[0]) == best_epoch
 
 
-def _two_identical_models(params, n_features):
+def _two_identical_models(params, X):
     sae = SparseAutoencoderTransformer(**params)
+    sae._resolve_auto_settings(X, "fit")
     hidden = list(sae.hidden_layer_sizes)
+    center = X.mean(axis=0) if sae.sparsity == "topk" else None
     return [
-        sae._build_model(n_features, hidden, np.random.default_rng(3))[0]
+        sae._build_model(X.shape[1], hidden, np.random.default_rng(3), center)[0]
         for _ in range(2)
     ]
 
@@ -97,6 +99,9 @@ def _two_identical_models(params, n_features):
         dict(sparsity="kl", batch_size=32),
         dict(sparsity="l1", optimizer="adam", batch_size=7),
         dict(sparsity="topk", k=4, loss="squared_error", optimizer="rmsprop"),
+        # AuxK in most steps: the counter and the added loss go through the
+        # compiled loop too.
+        dict(sparsity="topk", k=2, optimizer="adam", dead_after_samples=40),
         dict(sparsity=None, activation="relu", batch_size=400),
     ],
 )
@@ -112,7 +117,7 @@ def test_compiled_loop_equals_one_keras_step_per_batch(
     X = float32_copy(digits_small[0][:203])  # 203 rows: a smaller last batch
     params = {"n_components": 16, "hidden_layer_sizes": (8,), **params}
     batch_size = params.get("batch_size", 32)
-    compiled, per_step = _two_identical_models(params, X.shape[1])
+    compiled, per_step = _two_identical_models(params, X)
     fit = dict(verbose=0, validation_data=(X[:50], X[:50]))
     history = fit_shuffled(
         compiled,
@@ -144,9 +149,7 @@ def test_the_compiled_loop_does_not_keep_its_model_alive():
     # fit_shuffled keeps one compiled loop per model, for as long as the model
     # lives (the model pool reuses models); a dropped model must be freed.
     X = float32_copy(np.random.default_rng(0).random((50, 6)))
-    model = _two_identical_models(
-        {"n_components": 3, "hidden_layer_sizes": ()}, X.shape[1]
-    )[0]
+    model = _two_identical_models({"n_components": 3, "hidden_layer_sizes": ()}, X)[0]
     fit_shuffled(
         model, X, batch_size=16, epochs=1, rng=np.random.default_rng(0), verbose=0
     )
