@@ -243,8 +243,12 @@ def steps_function(model, n_features):
         tf.while_loop(lambda i: i < stop, step, (first_step,), parallel_iterations=1)
         return model_ref().get_metrics_result()
 
-    _steps_functions[model] = run_steps
-    return run_steps
+    # Traced here, once per model, and called as a concrete function:
+    # TensorFlow's frequent-retracing check counts traces per code object, so
+    # calling five new models' tf.functions would print a retracing warning.
+    traced = run_steps.get_concrete_function()
+    _steps_functions[model] = traced
+    return traced
 
 
 class ValidationStopping(keras.callbacks.Callback):
