@@ -17,6 +17,7 @@ from ._compat import Interval, StrOptions, _fit_context
 from ._fit_safety import check_weights_finite, restore_state_on_failure
 from ._memory import float32_copy
 from ._threads import limit_tensorflow_threads_to_environment
+from ._variables import to_numpy
 from .model import build_autoencoder, make_optimizer
 from .numpy_forward import dense_stack, forward
 from .persistence import load_estimator, save_estimator
@@ -365,14 +366,14 @@ class SparseAutoencoderTransformer(
             )
             self.history_, self.n_iter_ = {}, 0
         else:
-            step = int(keras.ops.convert_to_numpy(self.model_.optimizer.iterations))
+            step = int(to_numpy(self.model_.optimizer.iterations))
             rng = _make_rng(self.random_state, step)
         X_chunk = float32_copy(X)
         rng.shuffle(X_chunk)
         # Keras updates the model in place; restore_state_on_failure only puts
         # the attributes back, so keep the weights and optimizer state here.
         variables = [*self.model_.weights, *self.model_.optimizer.variables]
-        saved = [keras.ops.convert_to_numpy(v) for v in variables]
+        saved = [to_numpy(v) for v in variables]
         try:
             history = self.model_.fit(
                 X_chunk,

@@ -22,6 +22,7 @@ import threading
 
 import keras
 
+from ._variables import to_numpy
 from .model import flat_layers
 
 __all__ = ["PooledModel", "checkout", "dense_layers", "enabled"]
@@ -70,7 +71,7 @@ class PooledModel:
             setattr(regularizer, weight_attribute, self._weight_variable)
         model.optimizer.build(model.trainable_variables)
         self._initial_optimizer_values = [
-            keras.ops.convert_to_numpy(v) for v in model.optimizer.variables
+            to_numpy(v) for v in model.optimizer.variables
         ]
 
     def reset(self, seeds, sparsity_weight):
