@@ -10,13 +10,14 @@ from sklearn.base import (
     TransformerMixin,
 )
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from . import model_pool
 from ._compat import Interval, StrOptions, _fit_context
 from ._fit_safety import check_weights_finite, restore_state_on_failure
 from ._memory import float32_copy
 from ._threads import limit_tensorflow_threads_to_environment
+from ._validation import check_fitted_input, check_float
 from ._variables import to_numpy
 from .model import build_autoencoder, make_optimizer
 from .numpy_forward import dense_stack, forward
@@ -302,7 +303,7 @@ class SparseAutoencoderTransformer(
         self : object
             The fitted transformer.
         """
-        X = _check_float(X, self, reset=True)
+        X = check_float(X, self, reset=True)
         hidden = self._check_hidden_layer_sizes()
         self._check_target_range(X, "fit")
         rng = _make_rng(self.random_state)
@@ -356,7 +357,7 @@ class SparseAutoencoderTransformer(
             The transformer, trained on one more chunk.
         """
         first_call = not hasattr(self, "model_")
-        X = _check_float(X, self, reset=first_call)
+        X = check_float(X, self, reset=first_call)
         self._check_target_range(X, "partial_fit")
         if first_call:
             hidden = self._check_hidden_layer_sizes()
@@ -420,7 +421,7 @@ class SparseAutoencoderTransformer(
             Coding-unit activations in ``[0, 1]``, in X's floating dtype.
         """
         check_is_fitted(self)
-        X = _check_float(X, self, reset=False)
+        X = check_fitted_input(self, X)
         return _run_in_chunks(self.encoder_, X, X.dtype)
 
     def inverse_transform(self, X):
@@ -437,7 +438,7 @@ class SparseAutoencoderTransformer(
             The decoder's reconstruction, in the codings' floating dtype.
         """
         check_is_fitted(self)
-        codings = _check_float(X)
+        codings = check_float(X)
         n_codings = self.encoder_.output_shape[-1]
         if codings.shape[1] != n_codings:
             raise ValueError(
@@ -466,7 +467,7 @@ class SparseAutoencoderTransformer(
             ``-mean(loss(X, inverse_transform(transform(X))))``.
         """
         check_is_fitted(self)
-        X = _check_float(X, self, reset=False)
+        X = check_fitted_input(self, X)
         loss = keras.losses.get(_KERAS_LOSSES[self.loss])
         # Chunk by chunk: the loss's elementwise temporaries on the whole of
         # X made the peak memory 3 times X's size (benchmarks/bench_memory.py).
@@ -683,26 +684,6 @@ class SparseAutoencoderTransformer(
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
-
-
-def _check_float(X, estimator=None, *, reset=False):
-    """X as a float32 or float64 array: ``validate_data`` with an estimator,
-    else ``check_array``. On failure, a DataFrame's text columns are named."""
-    try:
-        if estimator is None:
-            return check_array(X, dtype=[np.float32, np.float64])
-        return validate_data(estimator, X, dtype=[np.float32, np.float64], reset=reset)
-    except ValueError as error:
-        dtypes = getattr(X, "dtypes", None)
-        if not hasattr(dtypes, "items"):
-            raise
-        text_columns = [name for name, dtype in dtypes.items() if dtype.kind in "OSU"]
-        if not text_columns:
-            raise
-        raise ValueError(
-            f"{error}. Non-numeric DataFrame column(s): {text_columns}; "
-            "encode or drop them first."
-        ) from error
 
 
 def _make_rng(random_state, step=None):
