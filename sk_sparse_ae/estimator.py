@@ -16,6 +16,9 @@ from . import model_pool
 from ._compat import Interval, StrOptions, _fit_context
 from ._fit_safety import check_weights_finite, restore_state_on_failure
 from ._memory import float32_copy
+from ._model_settings import KERAS_LOSSES as _KERAS_LOSSES
+from ._model_settings import OUTPUT_ACTIVATIONS as _OUTPUT_ACTIVATIONS
+from ._param_changes import ParamChanges
 from ._threads import limit_tensorflow_threads_to_environment
 from ._validation import check_fitted_input, check_float
 from ._variables import to_numpy
@@ -27,8 +30,6 @@ from .training import FiniteWeightsCheck, ValidationStopping, shuffled_epochs
 
 __all__ = ["SparseAutoencoderTransformer"]
 
-_KERAS_LOSSES = {"binary_crossentropy": "binary_crossentropy", "squared_error": "mse"}
-_OUTPUT_ACTIVATIONS = {"binary_crossentropy": "sigmoid", "squared_error": "linear"}
 _ACTIVATIONS = {"selu", "relu", "elu", "gelu", "tanh", "sigmoid", "swish", "linear"}
 
 # Parameters that do not change the Keras model or its compiled train step:
@@ -342,6 +343,12 @@ class SparseAutoencoderTransformer(
         fails (a wrong width, divergence, an interrupt) leaves the transformer
         as it was before the call, weights and optimizer state included.
 
+        After :meth:`set_params`, a call applies new ``learning_rate``,
+        ``sparsity_weight`` and ``sparsity_target`` values to the fitted model
+        (keeping the optimizer state); a change of any parameter the model
+        was built with (``n_components``, ``loss``, ``optimizer``, ...) raises
+        a ``ValueError``: call :meth:`fit` to start over with it.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
@@ -358,6 +365,7 @@ class SparseAutoencoderTransformer(
         """
         first_call = not hasattr(self, "model_")
         X = check_float(X, self, reset=first_call)
+        changes = None if first_call else ParamChanges(self)  # or ValueError
         self._check_target_range(X, "partial_fit")
         if first_call:
             hidden = self._check_hidden_layer_sizes()
@@ -376,6 +384,8 @@ class SparseAutoencoderTransformer(
         variables = [*self.model_.weights, *self.model_.optimizer.variables]
         saved = [to_numpy(v) for v in variables]
         try:
+            if changes is not None:
+                changes.apply()
             history = self.model_.fit(
                 X_chunk,
                 X_chunk,
@@ -395,6 +405,8 @@ class SparseAutoencoderTransformer(
         except BaseException:
             for variable, value in zip(variables, saved, strict=True):
                 variable.assign(value)
+            if changes is not None:
+                changes.undo()
             raise
         # New lists, not in-place appends: a failed call restores the old ones.
         self.history_ = {

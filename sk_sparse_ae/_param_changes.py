@@ -1,0 +1,108 @@
+"""``partial_fit`` after ``set_params``: apply a change exactly, or refuse it.
+
+``partial_fit`` continues the fitted Keras model, which was built and compiled
+with the parameters of its first fit. A later ``set_params`` used to be
+ignored: the model kept training with the old learning rate, loss or
+architecture while the estimator reported the new ones. Now each parameter
+the model depends on is compared with the model itself
+(``_model_settings.param_mismatches``):
+
+- ``learning_rate`` is the optimizer's variable: it is assigned, and the
+  optimizer keeps its state;
+- ``sparsity_weight`` and ``sparsity_target`` are attributes of the coding
+  layer's regularizer: they are set and the model is recompiled with the same
+  optimizer object (state kept), so the train step is traced again with them;
+- every other difference (``n_components``, ``hidden_layer_sizes``,
+  ``activation``, ``loss``, whose output activation differs, ``optimizer``,
+  whose state differs, ``sparsity``, ``k``) needs a new model: ``partial_fit``
+  raises a ``ValueError`` that says to call ``fit``.
+"""
+
+from ._model_settings import param_mismatches
+from ._variables import to_numpy
+from .model import DEFAULT_LEARNING_RATES
+
+__all__ = ["ParamChanges"]
+
+_REGULARIZER_ATTRIBUTES = {
+    ("kl", "sparsity_weight"): "weight",
+    ("kl", "sparsity_target"): "target",
+    ("l1", "sparsity_weight"): "l1",
+}
+_APPLICABLE = {"learning_rate", "sparsity_weight", "sparsity_target"}
+
+
+class ParamChanges:
+    """The parameter changes since ``estimator.model_`` was built.
+
+    Raises ValueError on creation if a change needs a new model.
+    :meth:`apply` makes the model match the parameters; :meth:`undo` puts it
+    back (after a failed ``partial_fit`` call).
+    """
+
+    def __init__(self, estimator):
+        self._model = estimator.model_
+        self._params = estimator.get_params(deep=False)
+        self._changed = param_mismatches(self._params, self._model)
+        refused = {
+            name: values
+            for name, values in self._changed.items()
+            if name not in _APPLICABLE
+        }
+        if refused:
+            described = ", ".join(
+                f"{name}={wanted!r} (the model has {actual!r})"
+                for name, (wanted, actual) in sorted(refused.items())
+            )
+            raise ValueError(
+                "partial_fit continues the fitted model, but the parameters no "
+                f"longer match it: {described}. These need a new model: call "
+                "fit to start over with them, or set them back. (Changes of "
+                "learning_rate, sparsity_weight and sparsity_target are "
+                "applied by partial_fit.)"
+            )
+        self._undo = []
+
+    def apply(self):
+        """Give the model the changed learning rate and sparsity settings."""
+        if "learning_rate" in self._changed:
+            optimizer = self._model.optimizer
+            optimizer = getattr(optimizer, "inner_optimizer", optimizer)
+            variable = optimizer.learning_rate
+            old_rate = to_numpy(variable)
+            rate = self._params["learning_rate"]
+            if rate == "auto":
+                rate = DEFAULT_LEARNING_RATES[self._params["optimizer"]]
+            variable.assign(rate)
+            self._undo.append(lambda: variable.assign(old_rate))
+        regularizer_changes = {
+            _REGULARIZER_ATTRIBUTES[(self._params["sparsity"], name)]: float(
+                self._params[name]
+            )
+            for name in ("sparsity_weight", "sparsity_target")
+            if name in self._changed
+        }
+        if regularizer_changes:
+            regularizer = self._codings_regularizer()
+            old_values = {
+                name: getattr(regularizer, name) for name in regularizer_changes
+            }
+            self._set_regularizer(regularizer, regularizer_changes)
+            self._undo.append(lambda: self._set_regularizer(regularizer, old_values))
+
+    def undo(self):
+        """Put back what :meth:`apply` changed."""
+        while self._undo:
+            self._undo.pop()()
+
+    def _codings_regularizer(self):
+        return (
+            self._model.get_layer("encoder").get_layer("codings").activity_regularizer
+        )
+
+    def _set_regularizer(self, regularizer, values):
+        for name, value in values.items():
+            setattr(regularizer, name, value)
+        # The traced train step holds the old values as constants: compiling
+        # again (same optimizer object, so its state is kept) retraces it.
+        self._model.compile(optimizer=self._model.optimizer, loss=self._model.loss)
