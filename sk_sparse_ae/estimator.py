@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import model_pool
 from ._compat import Interval, StrOptions, _fit_context
+from ._dtype_policy import current_policy
 from ._fit_safety import check_weights_finite, restore_state_on_failure
 from ._memory import float32_copy
 from ._model_settings import KERAS_LOSSES as _KERAS_LOSSES
@@ -643,6 +644,7 @@ class SparseAutoencoderTransformer(
 
     def _build_model(self, n_features, hidden, rng):
         """A new compiled autoencoder: ``(model, encoder, decoder)``."""
+        current_policy()  # ValueError under an unsupported dtype policy
         # Before the process's first TensorFlow op, when the pools get fixed.
         limit_tensorflow_threads_to_environment()
         top_k = None
