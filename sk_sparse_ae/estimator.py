@@ -16,6 +16,7 @@ from . import model_pool
 from ._compat import Interval, StrOptions, _fit_context
 from ._dtype_policy import current_policy
 from ._fit_safety import check_weights_finite, restore_state_on_failure
+from ._leaks import skip_single_replica_all_reduce
 from ._memory import float32_copy
 from ._model_settings import KERAS_LOSSES as _KERAS_LOSSES
 from ._model_settings import OUTPUT_ACTIVATIONS as _OUTPUT_ACTIVATIONS
@@ -669,6 +670,7 @@ class SparseAutoencoderTransformer(
             loss=_KERAS_LOSSES[self.loss],
             optimizer=make_optimizer(self.optimizer, self.learning_rate),
         )
+        skip_single_replica_all_reduce(model.optimizer)
         return model, encoder, decoder
 
     def _make_regularizer(self):

@@ -24,6 +24,7 @@ import numpy as np
 import sklearn
 from sklearn.utils.validation import check_is_fitted
 
+from ._leaks import skip_single_replica_all_reduce
 from ._metadata_checks import (
     FITTED_ATTRIBUTES,
     MetadataError,
@@ -307,6 +308,8 @@ def _load_keras_model(path, model_bytes):
                 f"{os.fspath(path)!r}: its Keras model could not be loaded with "
                 f"safe_mode=True: {type(error).__name__}: {error}"
             ) from error
+    if getattr(model, "optimizer", None) is not None:
+        skip_single_replica_all_reduce(model.optimizer)
     return model
 
 
