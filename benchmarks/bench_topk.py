@@ -1,22 +1,34 @@
-"""TopK sparsity: the layer's cost, and TopK vs KL on Fashion-MNIST.
+"""TopK codes: their training cost against sigmoid codes, and what each choice gives.
 
-Part 1, interleaved in one process: microseconds per forward + backward step
-of the coding nonlinearity alone on a (32, 300) batch (the book's batch and
-coding sizes), for
+Part 1, ``cost`` (interleaved in one process, median of ``--repeats``):
+seconds per epoch of the estimator with no hidden layer, squared error and
+Adam, at ``--widths`` coding units and batch 32 and 256, on the first
+``--cost-samples`` Fashion-MNIST training images, for
 
-- ``sigmoid``: the KL/L1 models' plain sigmoid (the floor);
-- ``TopKActivation``: this package's layer (unsorted ``top_k`` threshold plus
-  positional tie-breaking);
-- ``two argsorts``: ranking whole rows, the first implementation.
+- ``sigmoid``: ``sparsity=None``, plain sigmoid codes (the reference);
+- ``topk, AuxK off``: ReLU TopK codes with the dead-unit counter
+  (``auxk_weight=0``);
+- ``topk (defaults)``: as the estimator trains it, AuxK on with
+  ``dead_after_samples=60000`` (no unit can be dead within these epochs, so
+  this is the cost of the counter and the skipped AuxK branch);
+- ``topk, AuxK every step``: ``dead_after_samples=1``, so nearly every unit
+  counts as dead and the AuxK loss is computed in every step (the worst
+  case).
 
-Part 2 (``--fit-samples``, 0 skips it): the book's model with KL sparsity at
-the defaults and with TopK at each ``--k``, 10 epochs on the first
-``--fit-samples`` training images; sparsity of the codings of the 10,000
-test images (mean L0 = activations > 0.1 per sample, dead units), test
-reconstruction loss and fit time.
+Every model is traced once before timing (a warm-up fit on 1,024 images;
+the model pool then reuses the traced model), so the times are steady
+epochs.
 
-    python benchmarks/bench_topk.py                     # both parts, ~5 min
-    python benchmarks/bench_topk.py --fit-samples 0     # layer only
+Part 2, ``design`` (``--design``, ~1 h): the features model
+(``experiments.FEATURES_SETTINGS``, random_state 0, all 60,000 training
+images, 10 epochs) and variants that each undo one design choice, with
+``LogisticRegression(max_iter=300)`` on its codes (CSR) and the 10,000 test
+images: AuxK off; no centering (the input is not centred on its mean, the
+reconstruction bias starts at 0); unit-norm initial decoder directions
+(``model.TOPK_DECODER_NORM = 1``); k = 50 and 200.
+
+    python benchmarks/bench_topk.py --threads 2            # part 1, ~10 min
+    python benchmarks/bench_topk.py --threads 2 --design   # both parts
 
 Writes ``benchmarks/results/bench_topk.{json,md}`` (``--output-dir``).
 """
@@ -24,6 +36,7 @@ Writes ``benchmarks/results/bench_topk.{json,md}`` (``--output-dir``).
 import argparse
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -34,93 +47,139 @@ from _common import RESULTS, format_table, limit_threads, machine_info, write_fi
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--steps", type=int, default=2000)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--fit-samples", type=int, default=60000)
-    parser.add_argument("--k", type=int, nargs="+", default=[30, 100])
-    parser.add_argument("--random-state", type=int, default=42)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--widths", type=int, nargs="+", default=[300, 1000, 2000])
+    parser.add_argument("--batch-sizes", type=int, nargs="+", default=[32, 256])
+    parser.add_argument("--cost-samples", type=int, default=20000)
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--design", action="store_true")
     parser.add_argument(
         "--output-dir", type=Path, default=RESULTS, help="default: benchmarks/results"
     )
     return parser.parse_args()
 
 
-def two_argsorts(inputs, k):
-    from keras import ops
+COST_VARIANTS = {
+    "sigmoid": {"sparsity": None},
+    "topk, AuxK off": {"sparsity": "topk", "auxk_weight": 0.0},
+    "topk (defaults)": {"sparsity": "topk"},
+    "topk, AuxK every step": {"sparsity": "topk", "dead_after_samples": 1},
+}
 
-    ranks = ops.argsort(ops.argsort(ops.negative(inputs), axis=-1), axis=-1)
-    return ops.where(ops.less(ranks, k), ops.sigmoid(inputs), ops.zeros_like(inputs))
 
+def cost_rows(args, X):
+    from sk_sparse_ae import SparseAutoencoderTransformer
 
-def layer_rows(args):
-    import tensorflow as tf
-    from keras import ops
+    def estimator(width, batch_size, params, epochs):
+        k = min(100, width // 3)
+        return SparseAutoencoderTransformer(
+            n_components=width,
+            hidden_layer_sizes=(),
+            loss="squared_error",
+            optimizer="adam",
+            batch_size=batch_size,
+            epochs=epochs,
+            k=k,
+            random_state=0,
+            **params,
+        )
 
-    from sk_sparse_ae import TopKActivation
-
-    x = tf.Variable(np.random.default_rng(0).normal(size=(32, 300)).astype("float32"))
-    variants = {
-        "sigmoid": lambda k: ops.sigmoid,
-        "TopKActivation": lambda k: TopKActivation(k),
-        "two argsorts": lambda k: lambda inputs: two_argsorts(inputs, k),
-    }
-    steps = {}
-    for k in args.k:
-        for name, make in variants.items():
-            fn = make(k)
-
-            @tf.function
-            def step(fn=fn):
-                with tf.GradientTape() as tape:
-                    loss = tf.reduce_sum(fn(x) * 1.5)
-                return tape.gradient(loss, x)
-
-            step()  # trace
-            steps[k, name] = step
-    times = {key: [] for key in steps}
-    for _ in range(args.repeats):  # interleaved: every variant once per repeat
-        for key, step in steps.items():
+    configs = [
+        (width, batch, name)
+        for width in args.widths
+        for batch in args.batch_sizes
+        for name in COST_VARIANTS
+    ]
+    for width, batch, name in configs:  # trace each architecture once
+        estimator(width, batch, COST_VARIANTS[name], 1).fit(X[:1024])
+    times = {config: [] for config in configs}
+    for _ in range(args.repeats):
+        for config in configs:
+            width, batch, name = config
+            sae = estimator(width, batch, COST_VARIANTS[name], args.epochs)
             start = time.perf_counter()
-            for _ in range(args.steps):
-                step()
-            times[key].append(1e6 * (time.perf_counter() - start) / args.steps)
+            sae.fit(X)
+            times[config].append((time.perf_counter() - start) / args.epochs)
+            print(config, round(times[config][-1], 3), flush=True)
     rows = []
-    for k in args.k:
-        floor = float(np.median(times[k, "sigmoid"]))
-        for name in variants:
-            us = float(np.median(times[k, name]))
-            rows.append([k, name, round(us, 1), round(us / floor, 2)])
+    for width in args.widths:
+        for batch in args.batch_sizes:
+            reference = float(np.median(times[width, batch, "sigmoid"]))
+            for name in COST_VARIANTS:
+                seconds = float(np.median(times[width, batch, name]))
+                rows.append(
+                    [
+                        width,
+                        batch,
+                        name,
+                        round(seconds, 3),
+                        round(seconds / reference, 2),
+                    ]
+                )
     return rows
 
 
-def fit_rows(args):
-    from sk_sparse_ae import (
-        SparseAutoencoderTransformer,
-        load_fashion_mnist,
-        sparsity_report,
-    )
+@contextmanager
+def patched(module, name, value):
+    old = getattr(module, name)
+    setattr(module, name, value)
+    try:
+        yield
+    finally:
+        setattr(module, name, old)
 
-    (X, _), (X_test, _) = load_fashion_mnist(flatten=True, as_float=True)
-    X = np.ascontiguousarray(X[: args.fit_samples])
-    configs = [("kl (defaults)", {})] + [
-        (f"topk k={k}", {"sparsity": "topk", "k": k}) for k in args.k
+
+def design_rows():
+    import scipy.sparse
+    from sklearn.linear_model import LogisticRegression
+
+    import sk_sparse_ae.estimator as estimator_module
+    import sk_sparse_ae.model as model_module
+    from sk_sparse_ae import SparseAutoencoderTransformer, load_fashion_mnist
+    from sk_sparse_ae.experiments import FEATURES_SETTINGS, LOGREG_PARAMS
+
+    (X, y), (X_test, y_test) = load_fashion_mnist(flatten=True, as_float=True)
+    no_centering = patched(
+        estimator_module, "_center_of", lambda X: np.zeros(X.shape[1])
+    )
+    unit_norm = patched(model_module, "TOPK_DECODER_NORM", 1.0)
+    variants = [
+        ("features model (defaults)", {}, None),
+        ("AuxK off", {"auxk_weight": 0.0}, None),
+        ("no centering", {}, no_centering),
+        ("unit-norm decoder init", {}, unit_norm),
+        ("k=50", {"k": 50}, None),
+        ("k=200", {"k": 200}, None),
     ]
     rows = []
-    for name, params in configs:
-        sae = SparseAutoencoderTransformer(random_state=args.random_state, **params)
+    for name, params, patch in variants:
+        sae = SparseAutoencoderTransformer(
+            **FEATURES_SETTINGS, random_state=0, sparse_output=True, **params
+        )
         start = time.perf_counter()
-        sae.fit(X)
-        seconds = time.perf_counter() - start
-        report = sparsity_report(sae, X_test, threshold=0.1)
+        if patch is None:
+            sae.fit(X)
+        else:
+            with patch:
+                sae.fit(X)
+        fit_seconds = time.perf_counter() - start
+        codes, codes_test = sae.transform(X), sae.transform(X_test)
+        assert scipy.sparse.issparse(codes)
+        start = time.perf_counter()
+        classifier = LogisticRegression(**LOGREG_PARAMS, random_state=0).fit(codes, y)
+        lr_seconds = time.perf_counter() - start
+        dead_test = int((codes_test.max(axis=0).toarray() <= 0).sum())
         rows.append(
             [
                 name,
-                round(report.l0_mean, 1),
-                round(report.fraction_below_threshold, 3),
-                report.n_dead_units,
-                round(-sae.score(X_test), 4),
-                round(seconds, 1),
+                sae.k,
+                round(classifier.score(codes_test, y_test), 4),
+                dead_test,
+                round(sae.dead_fraction_, 4),
+                round(-sae.score(X_test), 5),
+                round(fit_seconds, 1),
+                round(lr_seconds, 1),
             ]
         )
         print(rows[-1], flush=True)
@@ -130,52 +189,46 @@ def fit_rows(args):
 def main():
     args = parse_args()
     limit_threads(args.threads)
-    import tensorflow as tf
+    from sk_sparse_ae import load_fashion_mnist
 
-    tf.get_logger().setLevel("ERROR")  # one tf.function per variant "retraces"
-
-    layer_headers = ["k", "coding nonlinearity", "us per step", "x sigmoid"]
-    layer = layer_rows(args)
+    (X, _), _ = load_fashion_mnist(flatten=True, as_float=True)
+    X = np.ascontiguousarray(X[: args.cost_samples], dtype=np.float32)
+    cost_headers = ["units", "batch", "codes", "s/epoch", "x sigmoid"]
+    cost = cost_rows(args, X)
     sections = [
-        "## The coding nonlinearity alone, forward + backward, batch (32, 300)",
+        f"## Cost: s/epoch on {args.cost_samples} Fashion-MNIST images, no hidden "
+        f"layer, squared error, Adam; k = min(100, units // 3); median of "
+        f"{args.repeats}",
         "",
-        format_table(layer_headers, layer, float_format=""),  # rounded already
+        format_table(cost_headers, cost, float_format=""),
     ]
-    fit_headers = [
-        "model",
-        "mean L0 (> 0.1)",
-        "activations < 0.1",
-        "dead units",
-        "test BCE",
+    design_headers = [
+        "variant",
+        "k",
+        "test accuracy",
+        "dead units (test)",
+        "dead_fraction_",
+        "test MSE",
         "fit s",
+        "LogReg fit s",
     ]
-    fit = fit_rows(args) if args.fit_samples else []
-    if fit:
+    design = design_rows() if args.design else []
+    if design:
         sections += [
             "",
-            f"## Fashion-MNIST, {args.fit_samples} training images, 10 epochs, "
-            f"random_state={args.random_state}; 10,000 test images",
+            "## Design: Fashion-MNIST 60,000 / 10,000, the features model and "
+            "one change each; LogisticRegression(max_iter=300) on the codes",
             "",
-            format_table(fit_headers, fit, float_format=""),
+            format_table(design_headers, design, float_format=""),
         ]
-    machine = machine_info(
-        args.threads,
-        note=(
-            "Other jobs shared this 2-core machine during the run; compare "
-            "the ratios of variants measured in the same run, not absolute "
-            "times across runs."
-        ),
-    )
-    machine["load_average_1_5_15_min"] = [
-        round(x, 2) for x in machine["load_average_1_5_15_min"]
-    ]
-    text = "\n".join(["# TopK sparsity", "", *sections, "", f"machine: {machine}"])
+    machine = machine_info(args.threads)
+    text = "\n".join(["# TopK codes", "", *sections, "", f"machine: {machine}"])
     print(text)
     record = {
         "settings": {k: v for k, v in vars(args).items() if k != "output_dir"},
         "machine": machine,
-        "layer": {"headers": layer_headers, "rows": layer},
-        "fit": {"headers": fit_headers, "rows": fit},
+        "cost": {"headers": cost_headers, "rows": cost},
+        "design": {"headers": design_headers, "rows": design},
     }
     write_files("bench_topk", record, text + "\n", args.output_dir)
 

@@ -10,9 +10,9 @@ types known to be safe are accepted, everything else is refused by name):
   ``_parameter_constraints`` and the checks ``fit`` adds;
 - the fitted attributes are exactly the known ones, each of its own type:
   ``n_features_in_``, ``n_iter_`` and ``history_`` always,
-  ``feature_names_in_`` and ``set_output``'s ``_sklearn_output_config`` when
-  present. A file cannot set any other attribute (methods, ``_more_tags``,
-  ``_metadata_request``, ...).
+  ``feature_names_in_``, TopK's ``dead_fraction_`` and ``set_output``'s
+  ``_sklearn_output_config`` when present. A file cannot set any other
+  attribute (methods, ``_more_tags``, ``_metadata_request``, ...).
 
 Each check raises ``MetadataError`` with the reason; ``persistence`` turns it
 into the documented ``ValueError`` naming the file. That the parameters also
@@ -94,6 +94,10 @@ def _n_iter(value, n_features):
     return _is_int(value) and value >= 0
 
 
+def _fraction(value, n_features):
+    return _is_number(value) and 0 <= value <= 1
+
+
 def _output_config(value, n_features):
     return (
         isinstance(value, dict)
@@ -112,6 +116,7 @@ FITTED_ATTRIBUTES = {
         _feature_names,
         "an array of n_features_in_ strings",
     ),
+    "dead_fraction_": (False, _fraction, "a number in [0, 1]"),
     "_sklearn_output_config": (
         False,
         _output_config,

@@ -40,7 +40,7 @@ def param_mismatches(params, model):
         ``sparsity_target`` without KL, ...) are not compared.
     """
     actual = _model_settings(model)
-    wanted = _settings_of_params(params)
+    wanted = _settings_of_params(params, model.get_layer("encoder").input_shape[-1])
     mismatches = {}
     for name, value in wanted.items():
         if name not in actual:
@@ -64,7 +64,7 @@ def _as_param_value(name, value):
     return value
 
 
-def _settings_of_params(params):
+def _settings_of_params(params, n_features):
     sparsity = params["sparsity"]
     hidden = tuple(int(h) for h in np.asarray(params["hidden_layer_sizes"]).tolist())
     learning_rate = params["learning_rate"]
@@ -85,6 +85,16 @@ def _settings_of_params(params):
         settings["sparsity_target"] = float(params["sparsity_target"])
     if sparsity == "topk":
         settings["k"] = params["k"]
+        settings["auxk_weight"] = float(params["auxk_weight"])
+        settings["dead_after_samples"] = params["dead_after_samples"]
+        # As SparseAutoencoderTransformer._resolve_auxk_k gives it to the model.
+        auxk_k = params["auxk_k"]
+        n_components = params["n_components"]
+        settings["auxk_k"] = (
+            max(1, min(n_features // 2, n_components))
+            if auxk_k == "auto"
+            else min(auxk_k, n_components)
+        )
     return settings
 
 
@@ -117,6 +127,10 @@ def _model_settings(model):
     if top_k:
         settings["sparsity"] = "topk"
         settings["k"] = top_k[0].k
+        # A TopKAutoencoder's AuxK settings (sk_sparse_ae.topk_autoencoder).
+        for name in ("auxk_k", "auxk_weight", "dead_after_samples"):
+            if hasattr(model, name):
+                settings[name] = getattr(model, name)
     elif regularizer is None:
         settings["sparsity"] = None
     else:

@@ -9,13 +9,16 @@ the model depends on is compared with the model itself
 
 - ``learning_rate`` is the optimizer's variable: it is assigned, and the
   optimizer keeps its state;
-- ``sparsity_weight`` and ``sparsity_target`` are attributes of the coding
-  layer's regularizer: they are set and the model is recompiled with the same
-  optimizer object (state kept), so the train step is traced again with them;
+- ``sparsity_weight`` and ``sparsity_target`` (attributes of the coding
+  layer's regularizer) and a TopK model's ``auxk_weight`` and
+  ``dead_after_samples`` (attributes of the model) are set and the model is
+  recompiled with the same optimizer object (state kept), so the train step
+  is traced again with them;
 - every other difference (``n_components``, ``hidden_layer_sizes``,
   ``activation``, ``loss``, whose output activation differs, ``optimizer``,
-  whose state differs, ``sparsity``, ``k``) needs a new model: ``partial_fit``
-  raises a ``ValueError`` that says to call ``fit``.
+  whose state differs, ``sparsity``, ``k``, ``auxk_k``, the width of a layer)
+  needs a new model: ``partial_fit`` raises a ``ValueError`` that says to
+  call ``fit``.
 """
 
 from ._model_settings import param_mismatches
@@ -29,7 +32,12 @@ _REGULARIZER_ATTRIBUTES = {
     ("kl", "sparsity_target"): "target",
     ("l1", "sparsity_weight"): "l1",
 }
-_APPLICABLE = {"learning_rate", "sparsity_weight", "sparsity_target"}
+_MODEL_ATTRIBUTES = {"auxk_weight", "dead_after_samples"}
+_APPLICABLE = {
+    "learning_rate",
+    "sparsity_weight",
+    "sparsity_target",
+} | _MODEL_ATTRIBUTES
 
 
 class ParamChanges:
@@ -58,8 +66,7 @@ class ParamChanges:
                 "partial_fit continues the fitted model, but the parameters no "
                 f"longer match it: {described}. These need a new model: call "
                 "fit to start over with them, or set them back. (Changes of "
-                "learning_rate, sparsity_weight and sparsity_target are "
-                "applied by partial_fit.)"
+                f"{', '.join(sorted(_APPLICABLE))} are applied by partial_fit.)"
             )
         self._undo = []
 
@@ -82,13 +89,21 @@ class ParamChanges:
             for name in ("sparsity_weight", "sparsity_target")
             if name in self._changed
         }
-        if regularizer_changes:
-            regularizer = self._codings_regularizer()
-            old_values = {
-                name: getattr(regularizer, name) for name in regularizer_changes
-            }
-            self._set_regularizer(regularizer, regularizer_changes)
-            self._undo.append(lambda: self._set_regularizer(regularizer, old_values))
+        model_changes = {
+            name: self._params[name] for name in _MODEL_ATTRIBUTES & set(self._changed)
+        }
+        for target, changes in (
+            (self._codings_regularizer(), regularizer_changes),
+            (self._model, model_changes),
+        ):
+            if changes:
+                old_values = {name: getattr(target, name) for name in changes}
+                self._set_attributes(target, changes)
+                self._undo.append(
+                    lambda target=target, old=old_values: self._set_attributes(
+                        target, old
+                    )
+                )
 
     def undo(self):
         """Put back what :meth:`apply` changed."""
@@ -100,9 +115,9 @@ class ParamChanges:
             self._model.get_layer("encoder").get_layer("codings").activity_regularizer
         )
 
-    def _set_regularizer(self, regularizer, values):
+    def _set_attributes(self, target, values):
         for name, value in values.items():
-            setattr(regularizer, name, value)
+            setattr(target, name, value)
         # The traced train step holds the old values as constants: compiling
         # again (same optimizer object, so its state is kept) retraces it.
         self._model.compile(optimizer=self._model.optimizer, loss=self._model.loss)

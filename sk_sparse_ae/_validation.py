@@ -15,6 +15,7 @@ raises the same errors as before.
 """
 
 import numpy as np
+import scipy.sparse
 from sklearn.utils.validation import check_array, validate_data
 
 __all__ = ["FLOAT32_MAX", "check_fitted_input", "check_float", "check_float32_range"]
@@ -23,15 +24,17 @@ FLOAT32_MAX = float(np.finfo(np.float32).max)
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-def check_float(X, estimator=None, *, reset=False):
+def check_float(X, estimator=None, *, reset=False, accept_sparse=False):
     """X as a float32 or float64 array, finite and within float32's range.
 
-    ``validate_data`` with an estimator, else ``check_array``. On failure, a
-    DataFrame's text columns are named.
+    ``validate_data`` with an estimator, else ``check_array`` (which takes
+    ``accept_sparse``). On failure, a DataFrame's text columns are named.
     """
     try:
         if estimator is None:
-            X = check_array(X, dtype=[np.float64, np.float32])
+            X = check_array(
+                X, dtype=[np.float64, np.float32], accept_sparse=accept_sparse
+            )
         else:
             X = validate_data(estimator, X, dtype=[np.float64, np.float32], reset=reset)
     except ValueError as error:
@@ -51,10 +54,11 @@ def check_float(X, estimator=None, *, reset=False):
 
 def check_float32_range(X):
     """Raise ValueError if float64 X holds values beyond float32's range."""
-    if X.dtype != np.float64 or X.size == 0:
+    values = X.data if scipy.sparse.issparse(X) else X
+    if values.dtype != np.float64 or values.size == 0:
         return
     # Two passes without a temporary, unlike np.abs(X).max().
-    low, high = float(X.min()), float(X.max())
+    low, high = float(values.min()), float(values.max())
     if low < -FLOAT32_MAX or high > FLOAT32_MAX:
         worst = low if -low > high else high
         raise ValueError(

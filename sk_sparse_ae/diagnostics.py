@@ -11,6 +11,7 @@ import numbers
 from dataclasses import dataclass, fields
 
 import numpy as np
+import scipy.sparse
 
 __all__ = ["ActivationStats", "SparsityReport", "activation_stats", "sparsity_report"]
 
@@ -40,6 +41,8 @@ class ActivationStats:
         Indices of units never ``> threshold``.
     n_dead_units : int
         ``len(dead_units)``.
+    dead_fraction : float
+        ``n_dead_units / n_units``.
     """
 
     threshold: float
@@ -51,6 +54,7 @@ class ActivationStats:
     l0_mean: float
     dead_units: np.ndarray
     n_dead_units: int
+    dead_fraction: float
 
     def to_dict(self):
         """Return the fields as JSON-serialisable plain Python values.
@@ -94,7 +98,7 @@ def activation_stats(codings, *, threshold=0.1, band=(0.1, 0.2)):
 
     Parameters
     ----------
-    codings : array-like of shape (n_samples, n_units)
+    codings : {array-like, sparse matrix} of shape (n_samples, n_units)
         Coding-layer activations, e.g. the output of ``transform``.
     threshold : float, default=0.1
         Activation level separating "off" (``<``) from "on" (``>``).
@@ -144,6 +148,7 @@ def activation_stats(codings, *, threshold=0.1, band=(0.1, 0.2)):
         l0_mean=float(l0.mean()),
         dead_units=_read_only(dead_units),
         n_dead_units=len(dead_units),
+        dead_fraction=len(dead_units) / codings.shape[1],
     )
 
 
@@ -241,6 +246,8 @@ def _is_real(value):
 
 
 def _check_codings(codings):
+    if scipy.sparse.issparse(codings):  # sparse_output=True: densified here
+        codings = codings.toarray()
     codings = np.asarray(codings, dtype=np.float64)
     if codings.ndim != 2 or 0 in codings.shape:
         raise ValueError(

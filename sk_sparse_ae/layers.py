@@ -1,11 +1,11 @@
-"""Keras layers for the coding layer: TopK sparsity."""
+"""Keras layers of the autoencoder: TopK sparsity and input centering."""
 
 import numbers
 
 import keras
 from keras import ops
 
-__all__ = ["TopKActivation"]
+__all__ = ["Centering", "TopKActivation"]
 
 
 @keras.saving.register_keras_serializable(package="sk_sparse_ae")
@@ -78,3 +78,48 @@ class TopKActivation(keras.layers.Layer):
             {"k": self.k, "activation": keras.activations.serialize(self.activation)}
         )
         return config
+
+
+@keras.saving.register_keras_serializable(package="sk_sparse_ae")
+class Centering(keras.layers.Layer):
+    """Subtract a fixed offset from the input: ``x - offset``.
+
+    The TopK autoencoder's first layer, with ``offset`` set to the training
+    data's mean (the pre-encoder bias of Gao et al., 2024, held fixed). The
+    encoder's own bias then means the same thing however its kernel
+    changes: without it, the data's mean moves every pre-activation by
+    ``mean @ kernel`` as the kernel learns, which in wide TopK models pushed
+    most units out of every sample's top ``k`` within the first epoch.
+
+    ``offset`` is a non-trainable weight, saved with the model; it starts
+    at zero.
+
+    Parameters
+    ----------
+    **kwargs
+        Passed to :class:`keras.layers.Layer` (``name``, ``dtype``, ...).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_sparse_ae.layers import Centering
+    >>> layer = Centering()
+    >>> layer.build((None, 2))
+    >>> _ = layer.offset.assign(np.array([1.0, -1.0], dtype="float32"))
+    >>> np.asarray(layer(np.array([[1.0, 1.0]], dtype="float32")))
+    array([[0., 2.]], dtype=float32)
+    """
+
+    def build(self, input_shape):
+        self.offset = self.add_weight(
+            shape=(input_shape[-1],),
+            initializer="zeros",
+            trainable=False,
+            name="offset",
+        )
+
+    def call(self, inputs):
+        return inputs - self.offset
+
+    def compute_output_shape(self, input_shape):
+        return input_shape

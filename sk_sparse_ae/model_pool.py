@@ -23,7 +23,7 @@ import threading
 import keras
 
 from ._variables import to_numpy
-from .model import flat_layers
+from .model import flat_layers, initialize_weights
 
 __all__ = ["PooledModel", "checkout", "dense_layers", "enabled"]
 
@@ -79,12 +79,10 @@ class PooledModel:
             to_numpy(v) for v in model.optimizer.variables
         ]
 
-    def reset(self, seeds, sparsity_weight):
-        """Start values of a model built with ``seeds``, and the given weight."""
-        for layer, seed in zip(dense_layers(self.model), seeds, strict=True):
-            initializer = keras.initializers.GlorotUniform(seed=seed)
-            layer.kernel.assign(initializer(layer.kernel.shape, layer.kernel.dtype))
-            layer.bias.assign(keras.ops.zeros(layer.bias.shape))
+    def reset(self, seeds, sparsity_weight, center=None):
+        """Start values of a model built with ``seeds`` and initialised with
+        ``center`` (``model.initialize_weights``), and the given weight."""
+        initialize_weights(self.model, seeds, center)
         for variable, value in zip(
             self.model.optimizer.variables, self._initial_optimizer_values, strict=True
         ):

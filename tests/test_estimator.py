@@ -235,6 +235,9 @@ def test_clone_keeps_every_parameter():
         sparsity_weight=0.3,
         sparsity_target=0.2,
         k=5,
+        auxk_weight=0.5,
+        auxk_k=9,
+        dead_after_samples=123,
         loss="squared_error",
         optimizer="adam",
         learning_rate=0.01,
@@ -246,6 +249,7 @@ def test_clone_keeps_every_parameter():
         tol=0.5,
         random_state=11,
         verbose=1,
+        sparse_output=True,
     )
     assert set(params) == set(SparseAutoencoderTransformer().get_params())
     cloned = clone(SparseAutoencoderTransformer(**params))

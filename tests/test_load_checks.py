@@ -250,3 +250,23 @@ def test_every_attribute_a_fit_sets_is_one_load_accepts(X, tmp_path):
     loaded = sk_sparse_ae.load(tmp_path / "full.skae")
     assert set(vars(loaded)) == set(vars(sae))
     pd.testing.assert_frame_equal(loaded.transform(frame), sae.transform(frame))
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"k": 3}, r"k=3 but the model has 2"),
+        ({"auxk_weight": 0.5}, r"auxk_weight=0.5 but the model has 0.03125"),
+        ({"dead_after_samples": 7}, r"dead_after_samples=7 but the model has \d+"),
+        ({"auxk_k": 1}, r"auxk_k=1 but the model has 4"),
+    ],
+)
+def test_topk_metadata_must_describe_the_model(X, tmp_path, params, match):
+    sae = SparseAutoencoderTransformer(**TINY, sparsity="topk", k=2).fit(X)
+    sae.save(tmp_path / "topk.skae")
+    with zipfile.ZipFile(tmp_path / "topk.skae") as archive:
+        metadata = json.loads(archive.read("metadata.json"))
+    edited = _edited(metadata, "params", **params)
+    path = _write(tmp_path / "topk.skae", tmp_path / "e.skae", edited)
+    with pytest.raises(ValueError, match=rf"does not describe .*{match}"):
+        sk_sparse_ae.load(path)

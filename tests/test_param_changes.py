@@ -80,6 +80,7 @@ def test_sparsity_weight_and_target_changes_are_applied(X, sparsity):
         ({}, {"sparsity": "l1"}),
         ({}, {"sparsity": None}),
         ({"sparsity": "topk", "k": 3}, {"k": 5}),
+        ({"sparsity": "topk", "k": 3, "auxk_k": 2}, {"auxk_k": 4}),
     ],
 )
 def test_changes_that_need_a_new_model_are_refused(X, params, change):
@@ -126,3 +127,11 @@ def test_applied_changes_are_saved(X, tmp_path):
     loaded = load(tmp_path / "changed.skae")
     assert loaded.get_params() == sae.get_params()
     np.testing.assert_array_equal(loaded.transform(X), sae.transform(X))
+
+
+def test_auxk_settings_of_a_topk_model_are_applied(X, tmp_path):
+    sae = _started(X, sparsity="topk", k=3)
+    sae.set_params(auxk_weight=0.5, dead_after_samples=10).partial_fit(X[64:])
+    assert (sae.model_.auxk_weight, sae.model_.dead_after_samples) == (0.5, 10)
+    sae.save(tmp_path / "topk.skae")
+    assert load(tmp_path / "topk.skae").get_params() == sae.get_params()

@@ -30,32 +30,39 @@ def fitted_topk(digits_small):
     return SparseAutoencoderTransformer(**TOPK).fit(X)
 
 
-def test_every_row_has_at_most_k_nonzeros(fitted_topk, digits):
-    X, _ = digits
-    codings = fitted_topk.transform(X)
-    nonzeros = np.count_nonzero(codings, axis=1)
-    assert nonzeros.max() <= 4
-    # Kept units are sigmoid outputs, so they are not zero: exactly k per row.
-    assert nonzeros.min() == 4
-    assert np.all((codings >= 0) & (codings < 1))
-
-
-def test_transform_matches_numpy_topk_forward_pass(fitted_topk, digits):
-    X, _ = digits
-    hidden_layer, codings_layer, topk_layer = fitted_topk.encoder_.layers
+def numpy_pre_activations(fitted, X):
+    """The coding layer's pre-activations, computed in float64 NumPy."""
+    centering, hidden_layer, codings_layer, topk_layer = fitted.encoder_.layers
     assert isinstance(topk_layer, TopKActivation) and topk_layer.k == 4
-    (w1, b1), (w2, b2) = hidden_layer.get_weights(), codings_layer.get_weights()
+    (offset,), (w1, b1), (w2, b2) = (
+        [np.asarray(w, dtype=np.float64) for w in layer.get_weights()]
+        for layer in (centering, hidden_layer, codings_layer)
+    )
     alpha, scale = 1.6732632423543772, 1.0507009873554805
-    h = X @ w1 + b1
-    z = scale * np.where(h > 0, h, alpha * (np.exp(h) - 1)) @ w2 + b2
-    expected = numpy_topk_mask(z, 4) * sigmoid(z)
+    h = (X - offset) @ w1 + b1
+    return scale * np.where(h > 0, h, alpha * (np.exp(h) - 1)) @ w2 + b2
+
+
+def test_codes_are_relu_of_the_k_largest(fitted_topk, digits):
+    X, _ = digits
+    z = numpy_pre_activations(fitted_topk, X)
+    codings = fitted_topk.transform(X)
+    expected = numpy_topk_mask(z, 4) * np.maximum(z, 0)
     # Compare rows whose 4th and 5th largest pre-activations are clearly
     # apart: float32 vs float64 rounding may order near-ties differently.
     ordered = -np.sort(-z, axis=1)
     clear = ordered[:, 3] - ordered[:, 4] > 1e-4
     assert clear.mean() > 0.95
-    np.testing.assert_allclose(
-        fitted_topk.transform(X)[clear], expected[clear], atol=2e-6
+    np.testing.assert_allclose(codings[clear], expected[clear], atol=2e-5)
+    # Non-negative, at most k non-zeros; exactly k where the k-th largest
+    # pre-activation is positive, fewer where ReLU zeroes some kept ones.
+    assert codings.min() >= 0
+    nonzeros = np.count_nonzero(codings, axis=1)
+    positive_kth = ordered[:, 3] > 1e-4
+    assert nonzeros.max() <= 4 and positive_kth.mean() > 0.5
+    assert np.all(nonzeros[clear & positive_kth] == 4)
+    np.testing.assert_array_equal(
+        nonzeros[clear], np.minimum(4, (z[clear] > 0).sum(axis=1))
     )
 
 
@@ -139,3 +146,68 @@ def test_pickle_round_trip_keeps_topk(fitted_topk, digits_small):
     X, _ = digits_small
     restored = pickle.loads(pickle.dumps(fitted_topk))
     np.testing.assert_array_equal(restored.transform(X), fitted_topk.transform(X))
+
+
+# A small problem on which wide, very sparse codes lose many units.
+DYING = dict(
+    n_components=128,
+    hidden_layer_sizes=(),
+    sparsity="topk",
+    k=2,
+    loss="squared_error",
+    optimizer="adam",
+    learning_rate=0.01,
+    epochs=10,
+    dead_after_samples=300,
+    random_state=0,
+)
+
+
+def dead_units(estimator, X):
+    return int((~(estimator.transform(X) > 0).any(axis=0)).sum())
+
+
+def test_auxk_leaves_fewer_dead_units(digits):
+    X = np.asarray(digits[0][:600], dtype=np.float32)
+    without = SparseAutoencoderTransformer(**DYING, auxk_weight=0.0).fit(X)
+    with_auxk = SparseAutoencoderTransformer(**DYING, auxk_weight=1 / 32).fit(X)
+    assert dead_units(with_auxk, X) < dead_units(without, X) - 10
+    assert with_auxk.dead_fraction_ < without.dead_fraction_
+
+
+def test_dead_fraction_counts_units_silent_in_the_last_epoch(digits):
+    # A learning rate too small to change any float32 weight: the units that
+    # fired during the one epoch are those that fire on transform(X).
+    X = np.asarray(digits[0][:300], dtype=np.float32)
+    params = {**DYING, "epochs": 1, "learning_rate": 1e-30, "auxk_weight": 0.0}
+    sae = SparseAutoencoderTransformer(**params).fit(X)
+    silent = ~(sae.transform(X) > 0).any(axis=0)
+    assert 0 < silent.sum() < params["n_components"]
+    assert sae.dead_fraction_ == silent.mean()
+
+
+def test_sparse_output_equals_dense_output(digits):
+    import scipy.sparse
+
+    X = digits[0][:300]  # float64
+    params = {**DYING, "epochs": 2}
+    dense = SparseAutoencoderTransformer(**params).fit(X)
+    sparse = SparseAutoencoderTransformer(**params, sparse_output=True).fit(X)
+    codes = sparse.transform(X)
+    assert scipy.sparse.issparse(codes) and codes.format == "csr"
+    assert codes.dtype == np.float64 and codes.shape == (300, 128)
+    np.testing.assert_array_equal(codes.toarray(), dense.transform(X))
+    assert codes.nnz == np.count_nonzero(dense.transform(X))
+    np.testing.assert_array_equal(
+        sparse.inverse_transform(codes), dense.inverse_transform(codes.toarray())
+    )
+    float32_codes = sparse.transform(X.astype(np.float32))
+    assert float32_codes.dtype == np.float32
+
+
+def test_sparse_output_needs_topk(digits_small):
+    X, _ = digits_small
+    sae = SparseAutoencoderTransformer(**SMALL, sparse_output=True)
+    with pytest.raises(ValueError, match="sparse_output=True needs sparsity='topk'"):
+        sae.fit(X)
+    assert not hasattr(sae, "model_")

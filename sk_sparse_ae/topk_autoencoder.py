@@ -1,0 +1,173 @@
+"""The TopK sparse autoencoder: ReLU TopK codes, dead-latent bookkeeping and AuxK.
+
+Wide TopK codes lose many of their units during training: a unit that drops
+out of every sample's top ``k`` gets no gradient from the reconstruction and
+never comes back. Following Gao et al. (2024), "Scaling and evaluating sparse
+autoencoders", :class:`TopKAutoencoder` counts, for each coding unit, the
+training samples seen since it last fired (had a positive code), calls it
+dead once that count reaches ``dead_after_samples``, and adds the AuxK loss:
+the ``auxk_k`` largest pre-activations among the dead units of each sample
+(through ReLU) must reconstruct the residual ``x - x_hat`` of the live ones::
+
+    auxk_weight * mean((decode(codes + aux_codes) - decode(codes) - (x - x_hat)) ** 2)
+
+with ``codes`` and the residual ``x - x_hat`` held constant. For a linear
+decoder, ``decode(codes + aux_codes) - decode(codes)`` is the paper's
+``aux_codes @ W_dec`` (computed so, in one product); other decoders are run
+twice. The loss is computed only in steps where some unit is dead, so it
+costs nothing once every unit is alive.
+"""
+
+import keras
+from keras import ops
+
+from ._variables import to_numpy
+from .layers import TopKActivation
+
+__all__ = ["TopKAutoencoder"]
+
+# The sample counter saturates here, far below int32's limit.
+_COUNTER_CAP = 2**30
+
+
+@keras.saving.register_keras_serializable(package="sk_sparse_ae")
+class TopKAutoencoder(keras.Model):
+    """``decoder(encoder(x))`` with a TopK coding layer, trained with AuxK.
+
+    Parameters
+    ----------
+    encoder : keras.Sequential
+        Ends in a :class:`~sk_sparse_ae.layers.TopKActivation`; its output is
+        the codes.
+    decoder : keras.Sequential
+        Maps the codes back to the input space.
+    auxk_k : int
+        Dead units used per sample by the AuxK loss.
+    auxk_weight : float
+        Weight of the AuxK loss; ``0`` turns it off (the counter still runs).
+    dead_after_samples : int
+        Training samples without firing after which a unit counts as dead.
+    **kwargs
+        Passed to :class:`keras.Model` (``name``, ...).
+
+    Attributes
+    ----------
+    samples_since_fired : keras.Variable of shape (n_components,), int32
+        For each coding unit, the training samples seen since it last had a
+        positive code (saturating at ``2**30``); updated by every training
+        step, never by inference.
+    """
+
+    def __init__(
+        self, encoder, decoder, *, auxk_k, auxk_weight, dead_after_samples, **kwargs
+    ):
+        super().__init__(**kwargs)
+        if not isinstance(encoder.layers[-1], TopKActivation):
+            raise ValueError("The encoder must end in a TopKActivation layer.")
+        self.encoder = encoder
+        self.decoder = decoder
+        self.auxk_k = int(auxk_k)
+        self.auxk_weight = float(auxk_weight)
+        self.dead_after_samples = int(dead_after_samples)
+        self.samples_since_fired = self.add_weight(
+            shape=(encoder.output_shape[-1],),
+            initializer="zeros",
+            dtype="int32",
+            trainable=False,
+            name="samples_since_fired",
+        )
+        # The coding layer's dtype policy, not the global one: a model loaded
+        # under another global policy must compute its codes in one dtype.
+        self._auxk_selection = TopKActivation(
+            min(self.auxk_k, encoder.output_shape[-1]),
+            "relu",
+            name="auxk_topk",
+            dtype=encoder.layers[-1].dtype_policy,
+        )
+        # Every weight exists now (the encoder and decoder are built).
+        self.built = True
+
+    @property
+    def output_shape(self):
+        return self.decoder.output_shape
+
+    def call(self, inputs, training=False):
+        *front, topk = self.encoder.layers
+        pre_activations = inputs
+        for layer in front:
+            pre_activations = layer(pre_activations)
+        codes = topk(pre_activations)
+        outputs = self.decoder(codes)
+        if training:
+            counts = self._count_samples_since_fired(codes)
+            if self.auxk_weight > 0:
+                dead = ops.greater_equal(counts, self.dead_after_samples)
+                self.add_loss(
+                    self.auxk_weight
+                    * self._auxk_loss(inputs, pre_activations, codes, outputs, dead)
+                )
+        return outputs
+
+    def _count_samples_since_fired(self, codes):
+        fired = ops.any(ops.greater(codes, 0), axis=0)
+        batch_size = ops.cast(ops.shape(codes)[0], "int32")
+        counts = ops.where(
+            fired,
+            ops.zeros_like(self.samples_since_fired),
+            ops.minimum(self.samples_since_fired + batch_size, _COUNTER_CAP),
+        )
+        self.samples_since_fired.assign(counts)
+        return counts
+
+    def _auxk_loss(self, inputs, pre_activations, codes, outputs, dead):
+        def loss():
+            # Live units' pre-activations become -inf, so the selection only
+            # keeps dead ones (a -inf that is "kept" goes through ReLU to 0).
+            dead_only = ops.where(dead, pre_activations, float("-inf"))
+            aux_codes = self._auxk_selection(dead_only)
+            aux_codes = ops.where(dead, aux_codes, ops.zeros_like(aux_codes))
+            aux_reconstruction = self._decode_change(codes, aux_codes)
+            residual = ops.stop_gradient(inputs - outputs)
+            # In Keras's loss dtype (floatx), whatever the dtype policy's
+            # compute dtype: the losses are added up in floatx.
+            error = ops.cast(aux_reconstruction - residual, keras.config.floatx())
+            return ops.mean(ops.square(error))
+
+        return ops.cond(
+            ops.any(dead), loss, lambda: ops.zeros((), dtype=keras.config.floatx())
+        )
+
+    def _decode_change(self, codes, aux_codes):
+        """``decode(codes + aux_codes) - decode(codes)``, differentiated with
+        respect to ``aux_codes`` and the decoder's weights only."""
+        (first, *rest) = self.decoder.layers
+        if not rest and first.activation is keras.activations.linear:
+            # One linear layer: the paper's aux_codes @ W_dec, one product.
+            return ops.matmul(aux_codes, first.kernel)
+        codes = ops.stop_gradient(codes)
+        return self.decoder(codes + aux_codes) - self.decoder(codes)
+
+    def dead_fraction(self, n_samples):
+        """Fraction of units that did not fire in the last ``n_samples`` samples."""
+        counts = to_numpy(self.samples_since_fired)
+        return float((counts >= n_samples).mean())
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "encoder": keras.saving.serialize_keras_object(self.encoder),
+                "decoder": keras.saving.serialize_keras_object(self.decoder),
+                "auxk_k": self.auxk_k,
+                "auxk_weight": self.auxk_weight,
+                "dead_after_samples": self.dead_after_samples,
+            }
+        )
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["encoder"] = keras.saving.deserialize_keras_object(config["encoder"])
+        config["decoder"] = keras.saving.deserialize_keras_object(config["decoder"])
+        return cls(**config)
