@@ -37,7 +37,15 @@ def _elu(z):
 
 
 def _selu(z):
-    return _SELU_SCALE * np.where(z > 0, z, _SELU_ALPHA * np.expm1(np.minimum(z, 0)))
+    # scale * (max(z, 0) + alpha * expm1(min(z, 0))), in place: one of the
+    # two terms is exactly 0, so this rounds as scale * where(z > 0, ...).
+    negative = np.minimum(z, 0)
+    np.expm1(negative, out=negative)
+    negative *= _SELU_ALPHA
+    np.maximum(z, 0, out=z)
+    z += negative
+    z *= _SELU_SCALE
+    return z
 
 
 def _gelu(z):
@@ -113,5 +121,7 @@ def forward(stack, X):
     out = X
     with single_blas_thread():
         for kernel, bias, activation in stack:
-            out = activation(out @ kernel + bias)
+            out = out @ kernel
+            out += bias  # in place: out is a new array, never X
+            out = activation(out)
     return np.asarray(out, dtype=np.float32)
