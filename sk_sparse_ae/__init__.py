@@ -1,23 +1,37 @@
-"""Sparse autoencoder features for scikit-learn, built on Keras 3."""
+"""Sparse autoencoder features for scikit-learn, built on Keras 3.
 
-from .datasets import load_fashion_mnist
-from .diagnostics import SparsityReport, activation_stats, sparsity_report
-from .estimator import SparseAutoencoderTransformer
-from .layers import TopKActivation
-from .persistence import load
-from .regularizers import KLDivergenceSparsity, L1Sparsity
-from .scoring import make_sparsity_scorer
+The public names are imported on first use (PEP 562): ``import sk_sparse_ae``
+and ``sk-sparse-ae --help`` do not import TensorFlow, which takes seconds.
+"""
 
-__all__ = [
-    "KLDivergenceSparsity",
-    "L1Sparsity",
-    "SparseAutoencoderTransformer",
-    "SparsityReport",
-    "TopKActivation",
-    "activation_stats",
-    "load",
-    "load_fashion_mnist",
-    "make_sparsity_scorer",
-    "sparsity_report",
-]
+import importlib
+
+# Public name -> the submodule that defines it.
+_SUBMODULE_OF = {
+    "KLDivergenceSparsity": "regularizers",
+    "L1Sparsity": "regularizers",
+    "SparseAutoencoderTransformer": "estimator",
+    "SparsityReport": "diagnostics",
+    "TopKActivation": "layers",
+    "activation_stats": "diagnostics",
+    "load": "persistence",
+    "load_fashion_mnist": "datasets",
+    "make_sparsity_scorer": "scoring",
+    "sparsity_report": "diagnostics",
+}
+
+__all__ = sorted(_SUBMODULE_OF)
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    submodule = _SUBMODULE_OF.get(name)
+    if submodule is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{submodule}", __name__), name)
+    globals()[name] = value  # later look-ups skip __getattr__
+    return value
+
+
+def __dir__():
+    return sorted({*globals(), *__all__})

@@ -34,19 +34,26 @@ def float32_copy(X):
 
 
 def as_tf_variable(X):
-    """A non-trainable ``tf.Variable`` holding ``X`` (float32, 2-D).
+    """A non-trainable ``tf.Variable`` holding ``X`` (float32, 2-D), in host memory.
 
     If ``X`` is C-contiguous and 64-byte aligned (:func:`float32_copy`, or a
     slice of it starting at an aligned row), the variable uses X's memory:
     nothing is copied, and X must not be modified while the variable is in
     use. Otherwise ``X`` is copied once.
+
+    The variable is placed on the CPU also where a GPU is visible (where
+    TensorFlow would place it on the GPU): the ``tf.data`` functions that
+    gather batches from it run on the CPU, which cannot read a GPU variable,
+    the whole data set would take GPU memory, and DLPack shares host memory
+    only. Keras copies each batch to the GPU.
     """
     aligned = X.ctypes.data % _ALIGNMENT == 0
-    if X.flags.c_contiguous and X.flags.writeable and aligned:
-        # DLPack hands TensorFlow the NumPy buffer (kept alive by the
-        # capsule); TensorFlow aborts the process on a misaligned buffer,
-        # hence the check above rather than a try/except.
-        initial = tf.experimental.dlpack.from_dlpack(X.__dlpack__())
-    else:
-        initial = tf.convert_to_tensor(X)
-    return tf.Variable(initial, trainable=False)
+    with tf.device("/CPU:0"):
+        if X.flags.c_contiguous and X.flags.writeable and aligned:
+            # DLPack hands TensorFlow the NumPy buffer (kept alive by the
+            # capsule); TensorFlow aborts the process on a misaligned buffer,
+            # hence the check above rather than a try/except.
+            initial = tf.experimental.dlpack.from_dlpack(X.__dlpack__())
+        else:
+            initial = tf.convert_to_tensor(X)
+        return tf.Variable(initial, trainable=False)

@@ -10,20 +10,19 @@ refuse a file whose metadata does not describe its model.
 import keras
 import numpy as np
 
+from ._auto_settings import KERAS_LOSSES, OUTPUT_ACTIVATIONS
 from ._variables import to_numpy
 from .layers import TopKActivation
-from .model import DEFAULT_LEARNING_RATES, flat_layers
+from .model import flat_layers
 from .regularizers import KLDivergenceSparsity, L1Sparsity
 
-__all__ = ["KERAS_LOSSES", "OUTPUT_ACTIVATIONS", "param_mismatches"]
+__all__ = ["model_settings", "param_mismatches"]
 
-KERAS_LOSSES = {"binary_crossentropy": "binary_crossentropy", "squared_error": "mse"}
-OUTPUT_ACTIVATIONS = {"binary_crossentropy": "sigmoid", "squared_error": "linear"}
 _SPARSITY_OF_REGULARIZER = {KLDivergenceSparsity: "kl", L1Sparsity: "l1"}
 
 
-def param_mismatches(params, model):
-    """The parameters that ``model`` was not built or compiled with.
+def param_mismatches(params, model, fitted=None):
+    """The parameters and resolved settings that ``model`` does not have.
 
     Parameters
     ----------
@@ -31,52 +30,69 @@ def param_mismatches(params, model):
         The estimator's parameters (``get_params(deep=False)``).
     model : keras.Model
         An autoencoder built by ``build_autoencoder`` and compiled.
+    fitted : dict, optional
+        The estimator's ``loss_`` and ``learning_rate_``, what ``"auto"``
+        resolved to. The model must have them; an explicit ``loss`` or
+        ``learning_rate`` parameter must equal them too.
 
     Returns
     -------
     mismatches : dict of str to (object, object)
-        For each disagreeing parameter, ``(parameter value, model's value)``.
-        Parameters that the model does not depend on (``k`` without TopK,
-        ``sparsity_target`` without KL, ...) are not compared.
+        For each disagreeing parameter (or ``loss_``, ``learning_rate_``),
+        ``(its value, the model's value)``. Parameters that the model does
+        not depend on (``k`` without TopK, ``sparsity_target`` without KL,
+        ...) are not compared.
     """
-    actual = _model_settings(model)
-    wanted = _settings_of_params(params, model.get_layer("encoder").input_shape[-1])
+    actual = model_settings(model)
+    n_features = model.get_layer("encoder").input_shape[-1]
+    wanted = _settings_of_params(params, n_features)
+    for name in ("loss", "learning_rate"):
+        if params[name] != "auto":
+            wanted[name] = params[name]
+        if fitted and fitted.get(name + "_") is not None:
+            wanted[name + "_"] = fitted[name + "_"]
     mismatches = {}
     for name, value in wanted.items():
-        if name not in actual:
+        setting = name.rstrip("_")
+        if setting not in actual:
             continue
-        if name == "learning_rate":
+        if setting == "learning_rate":
             # The optimizer holds a float32 variable.
-            same = np.float32(value) == np.float32(actual[name])
+            same = np.float32(value) == np.float32(actual[setting])
         else:
-            same = value == actual[name]
+            same = value == actual[setting]
         if not same:
-            mismatches[name] = (params[name], _as_param_value(name, actual[name]))
+            mismatches[name] = (value, actual[setting])
     return mismatches
 
 
-def _as_param_value(name, value):
-    if name == "loss":
-        for loss, keras_loss in KERAS_LOSSES.items():
-            if value == (keras_loss, OUTPUT_ACTIVATIONS[loss]):
-                return loss
-        return f"Keras loss {value[0]!r} with a {value[1]!r} output"
-    return value
+def model_settings(model):
+    """The settings ``model`` was built and compiled with, in parameter terms.
+
+    A loss other than the estimator's two is described in words.
+    """
+    settings = _model_settings(model)
+    keras_loss, output_activation = settings["loss"]
+    settings["loss"] = next(
+        (
+            loss
+            for loss, name in KERAS_LOSSES.items()
+            if (name, OUTPUT_ACTIVATIONS[loss]) == (keras_loss, output_activation)
+        ),
+        f"Keras loss {keras_loss!r} with a {output_activation!r} output",
+    )
+    return settings
 
 
 def _settings_of_params(params, n_features):
+    """The settings that the parameters fix, whatever the training data."""
     sparsity = params["sparsity"]
     hidden = tuple(int(h) for h in np.asarray(params["hidden_layer_sizes"]).tolist())
-    learning_rate = params["learning_rate"]
-    if learning_rate == "auto":
-        learning_rate = DEFAULT_LEARNING_RATES.get(params["optimizer"])
     settings = {
         "n_components": params["n_components"],
         "hidden_layer_sizes": hidden,
         "activation": params["activation"] if hidden else None,
-        "loss": (KERAS_LOSSES[params["loss"]], OUTPUT_ACTIVATIONS[params["loss"]]),
         "optimizer": params["optimizer"],
-        "learning_rate": learning_rate,
         "sparsity": sparsity,
     }
     if sparsity in ("kl", "l1"):

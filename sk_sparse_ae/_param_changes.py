@@ -8,7 +8,8 @@ the model depends on is compared with the model itself
 (``_model_settings.param_mismatches``):
 
 - ``learning_rate`` is the optimizer's variable: it is assigned, and the
-  optimizer keeps its state;
+  optimizer keeps its state; ``learning_rate_`` reports it. ``"auto"``, which
+  the first call resolved from its chunk, keeps the current ``learning_rate_``;
 - ``sparsity_weight`` and ``sparsity_target`` (attributes of the coding
   layer's regularizer) and a TopK model's ``auxk_weight`` and
   ``dead_after_samples`` (attributes of the model) are set and the model is
@@ -23,7 +24,6 @@ the model depends on is compared with the model itself
 
 from ._model_settings import param_mismatches
 from ._variables import to_numpy
-from .model import DEFAULT_LEARNING_RATES
 
 __all__ = ["ParamChanges"]
 
@@ -33,8 +33,11 @@ _REGULARIZER_ATTRIBUTES = {
     ("l1", "sparsity_weight"): "l1",
 }
 _MODEL_ATTRIBUTES = {"auxk_weight", "dead_after_samples"}
+# learning_rate_ differs from the model's rate only if the model was changed
+# by hand: the model is given the rate the estimator reports.
 _APPLICABLE = {
     "learning_rate",
+    "learning_rate_",
     "sparsity_weight",
     "sparsity_target",
 } | _MODEL_ATTRIBUTES
@@ -49,9 +52,13 @@ class ParamChanges:
     """
 
     def __init__(self, estimator):
+        self._estimator = estimator
         self._model = estimator.model_
         self._params = estimator.get_params(deep=False)
-        self._changed = param_mismatches(self._params, self._model)
+        fitted = {
+            name: getattr(estimator, name, None) for name in ("loss_", "learning_rate_")
+        }
+        self._changed = param_mismatches(self._params, self._model, fitted)
         refused = {
             name: values
             for name, values in self._changed.items()
@@ -66,22 +73,30 @@ class ParamChanges:
                 "partial_fit continues the fitted model, but the parameters no "
                 f"longer match it: {described}. These need a new model: call "
                 "fit to start over with them, or set them back. (Changes of "
-                f"{', '.join(sorted(_APPLICABLE))} are applied by partial_fit.)"
+                f"{', '.join(sorted(_APPLICABLE - {'learning_rate_'}))} are "
+                "applied by partial_fit.)"
             )
         self._undo = []
 
     def apply(self):
         """Give the model the changed learning rate and sparsity settings."""
-        if "learning_rate" in self._changed:
+        if {"learning_rate", "learning_rate_"} & set(self._changed):
+            estimator = self._estimator
             optimizer = self._model.optimizer
             optimizer = getattr(optimizer, "inner_optimizer", optimizer)
             variable = optimizer.learning_rate
-            old_rate = to_numpy(variable)
+            old_rate, old_reported = to_numpy(variable), estimator.learning_rate_
             rate = self._params["learning_rate"]
             if rate == "auto":
-                rate = DEFAULT_LEARNING_RATES[self._params["optimizer"]]
+                rate = old_reported
             variable.assign(rate)
-            self._undo.append(lambda: variable.assign(old_rate))
+            estimator.learning_rate_ = float(rate)
+
+            def undo_rate():
+                variable.assign(old_rate)
+                estimator.learning_rate_ = old_reported
+
+            self._undo.append(undo_rate)
         regularizer_changes = {
             _REGULARIZER_ATTRIBUTES[(self._params["sparsity"], name)]: float(
                 self._params[name]

@@ -13,7 +13,7 @@ import os
 
 import keras
 
-__all__ = ["limit_tensorflow_threads_to_environment"]
+__all__ = ["limit_tensorflow_threads_to_environment", "new_instance_with_thread_limit"]
 
 
 def limit_tensorflow_threads_to_environment():
@@ -53,3 +53,15 @@ def limit_tensorflow_threads_to_environment():
     except RuntimeError:  # the runtime has started: its pools are fixed
         return None
     return n_threads
+
+
+def new_instance_with_thread_limit(cls):
+    """``cls.__new__(cls)`` after :func:`limit_tensorflow_threads_to_environment`.
+
+    The estimator's pickles call this first, before the Keras model in them
+    is unpickled and starts TensorFlow's runtime (and fixes its pools): a
+    worker process whose first task gets a fitted transformer (a Dask
+    worker running ``transform``) sizes them as a fit would.
+    """
+    limit_tensorflow_threads_to_environment()
+    return cls.__new__(cls)

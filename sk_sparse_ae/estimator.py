@@ -1,5 +1,6 @@
 """SparseAutoencoderTransformer: a Keras sparse autoencoder as a transformer."""
 
+import math
 import numbers
 
 import keras
@@ -14,15 +15,23 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from . import model_pool
+from ._auto_settings import (
+    KERAS_LOSSES,
+    OUTPUT_ACTIVATIONS,
+    check_loss_range,
+    resolve_learning_rate,
+    resolve_loss,
+)
 from ._compat import Interval, StrOptions, _fit_context
 from ._dtype_policy import current_policy
 from ._fit_safety import check_weights_finite, restore_state_on_failure
 from ._leaks import skip_single_replica_all_reduce
 from ._memory import float32_copy
-from ._model_settings import KERAS_LOSSES as _KERAS_LOSSES
-from ._model_settings import OUTPUT_ACTIVATIONS as _OUTPUT_ACTIVATIONS
 from ._param_changes import ParamChanges
-from ._threads import limit_tensorflow_threads_to_environment
+from ._threads import (
+    limit_tensorflow_threads_to_environment,
+    new_instance_with_thread_limit,
+)
 from ._validation import check_fitted_input, check_float
 from ._variables import to_numpy
 from .model import build_autoencoder, initialize_weights, make_optimizer
@@ -36,8 +45,12 @@ __all__ = ["SparseAutoencoderTransformer"]
 _ACTIVATIONS = {"selu", "relu", "elu", "gelu", "tanh", "sigmoid", "swish", "linear"}
 
 # Parameters that do not change the Keras model or its compiled train step:
-# fits that differ only in these share a pooled model (model_pool).
+# fits that differ only in these share a pooled model (model_pool). The
+# learning rate is a variable of the optimizer, set on the pooled model per
+# fit; the pool key holds the resolved loss_ instead of loss.
 _TRAINING_ONLY_PARAMS = {
+    "loss",
+    "learning_rate",
     "sparsity_weight",
     "batch_size",
     "epochs",
@@ -70,10 +83,14 @@ class SparseAutoencoderTransformer(
     classifier, and :class:`~sklearn.model_selection.GridSearchCV` can tune
     ``sparsity`` and ``sparsity_weight``.
 
-    The defaults are the sparse autoencoder of Géron, *Hands-On Machine
-    Learning* (2nd ed.), chapter 17: ``784 -> 100 (selu) -> 300 (sigmoid)``
-    and back, binary cross-entropy, ``SGD(learning_rate=1.0)``, batch 32,
-    10 epochs, KL sparsity with target 0.1.
+    On data in ``[0, 1]`` the defaults are the sparse autoencoder of Géron,
+    *Hands-On Machine Learning* (2nd ed.), chapter 17: ``784 -> 100 (selu) ->
+    300 (sigmoid)`` and back, binary cross-entropy, ``SGD(learning_rate=1.0)``,
+    batch 32, 10 epochs, KL sparsity with target 0.1. On other real-valued
+    data (e.g. after a :class:`~sklearn.preprocessing.StandardScaler`) they
+    train with squared error and ``SGD(learning_rate=0.01)`` instead, the
+    rate divided by the data's mean square when that exceeds 1
+    (``loss="auto"``, ``learning_rate="auto"``).
 
     Parameters
     ----------
@@ -159,18 +176,29 @@ class SparseAutoencoderTransformer(
         (one epoch): 12 against 56 of 2,000 at ``k=50``. Used only with
         ``sparsity="topk"``.
 
-    loss : {"binary_crossentropy", "squared_error"}, default="binary_crossentropy"
+    loss : {"auto", "binary_crossentropy", "squared_error"}, default="auto"
         Reconstruction loss. ``"binary_crossentropy"`` gives the decoder a
         sigmoid output and needs training data in ``[0, 1]`` (scale it with
         :class:`~sklearn.preprocessing.MinMaxScaler`); ``"squared_error"``
-        gives a linear output for any real-valued data.
+        gives a linear output for any real-valued data. ``"auto"`` is
+        ``"binary_crossentropy"`` when the training data lies in ``[0, 1]``
+        (to within ``1e-6``, MinMaxScaler's rounding) and ``"squared_error"``
+        otherwise; for :meth:`partial_fit` the first
+        chunk decides, and a later chunk outside ``[0, 1]`` is refused after
+        it chose cross-entropy. The loss used is ``loss_``.
 
     optimizer : {"sgd", "adam", "nadam", "rmsprop"}, default="sgd"
         Keras optimizer.
 
     learning_rate : float or "auto", default="auto"
-        Learning rate. ``"auto"`` is the book's ``1.0`` for ``"sgd"`` and
-        Keras's default ``1e-3`` for the others.
+        Learning rate. ``"auto"`` is the book's ``1.0`` for ``"sgd"`` with
+        cross-entropy; for ``"sgd"`` with squared error, whose gradients and
+        curvature grow with the data's scale (``1.0`` diverges on unscaled
+        data), Keras's SGD default ``0.01`` divided by the mean square of the
+        training data (its first chunk for :meth:`partial_fit`) when that
+        exceeds 1; and Keras's default ``1e-3`` for the other optimizers,
+        whose steps do not grow with the gradient. The rate used is
+        ``learning_rate_``.
 
     batch_size : int, default=32
         Samples per gradient step.
@@ -225,6 +253,14 @@ class SparseAutoencoderTransformer(
     decoder_ : keras.Model
         The decoder; ``inverse_transform`` runs it.
 
+    loss_ : {"binary_crossentropy", "squared_error"}
+        The reconstruction loss trained with: ``loss``, or what ``"auto"``
+        chose for the training data.
+
+    learning_rate_ : float
+        The learning rate trained with: ``learning_rate``, or what
+        ``"auto"`` chose for the optimizer and ``loss_``.
+
     history_ : dict of str to list of float
         Per-epoch training metrics: ``"loss"`` (reconstruction plus penalty)
         and, with early stopping, ``"val_loss"``. :meth:`partial_fit` appends
@@ -242,10 +278,10 @@ class SparseAutoencoderTransformer(
         that never fire on it.
 
     n_features_in_ : int
-        Number of features seen during :term:`fit`.
+        Number of features seen during :meth:`fit`.
 
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X`
+        Names of features seen during :meth:`fit`. Defined only when `X`
         has feature names that are all strings.
 
     See Also
@@ -286,7 +322,7 @@ class SparseAutoencoderTransformer(
             StrOptions({"auto"}),
         ],
         "dead_after_samples": [Interval(numbers.Integral, 1, None, closed="left")],
-        "loss": [StrOptions(set(_KERAS_LOSSES))],
+        "loss": [StrOptions({"auto", *KERAS_LOSSES})],
         "optimizer": [StrOptions({"sgd", "adam", "nadam", "rmsprop"})],
         "learning_rate": [
             Interval(numbers.Real, 0, None, closed="neither"),
@@ -316,7 +352,7 @@ class SparseAutoencoderTransformer(
         auxk_weight=1 / 32,
         auxk_k="auto",
         dead_after_samples=10_000,
-        loss="binary_crossentropy",
+        loss="auto",
         optimizer="sgd",
         learning_rate="auto",
         batch_size=32,
@@ -361,7 +397,7 @@ class SparseAutoencoderTransformer(
         ----------
         X : array-like of shape (n_samples, n_features)
             Training data. With ``loss="binary_crossentropy"`` its values must
-            lie in ``[0, 1]``.
+            lie in ``[0, 1]``; with ``loss="auto"`` they decide ``loss_``.
 
         y : Ignored
             Not used, present for API consistency by convention.
@@ -373,7 +409,7 @@ class SparseAutoencoderTransformer(
         """
         X = check_float(X, self, reset=True)
         hidden = self._check_hidden_layer_sizes()
-        self._check_target_range(X, "fit")
+        self._resolve_auto_settings(X, "fit")
         rng = _make_rng(self.random_state)
         # The one float32 copy of the data, shared with TensorFlow in training.
         X_work = float32_copy(X)
@@ -422,7 +458,7 @@ class SparseAutoencoderTransformer(
         ----------
         X : array-like of shape (n_samples, n_features)
             One chunk of training data, as wide as the first chunk. With
-            ``loss="binary_crossentropy"`` its values must lie in ``[0, 1]``.
+            ``loss_="binary_crossentropy"`` its values must lie in ``[0, 1]``.
 
         y : Ignored
             Not used, present for API consistency by convention.
@@ -435,8 +471,8 @@ class SparseAutoencoderTransformer(
         first_call = not hasattr(self, "model_")
         X = check_float(X, self, reset=first_call)
         changes = None if first_call else ParamChanges(self)  # or ValueError
-        self._check_target_range(X, "partial_fit")
         if first_call:
+            self._resolve_auto_settings(X, "partial_fit")
             hidden = self._check_hidden_layer_sizes()
             rng = _make_rng(self.random_state, step=0)
             center = _center_of(X) if self.sparsity == "topk" else None
@@ -445,6 +481,7 @@ class SparseAutoencoderTransformer(
             )
             self.history_, self.n_iter_ = {}, 0
         else:
+            check_loss_range(X, self.loss, self.loss_, "partial_fit")
             step = int(to_numpy(self.model_.optimizer.iterations))
             rng = _make_rng(self.random_state, step)
         X_chunk = float32_copy(X)
@@ -463,15 +500,14 @@ class SparseAutoencoderTransformer(
                 epochs=1,
                 shuffle=False,
                 verbose=min(int(self.verbose), 2),
-                callbacks=[keras.callbacks.TerminateOnNaN()],
             )
             loss = float(history.history["loss"][-1])
             if not np.isfinite(loss):
                 raise FloatingPointError(
                     f"Training diverged in partial_fit call {self.n_iter_ + 1}: "
-                    f"loss={loss}. Lower learning_rate (now {self.learning_rate!r})."
+                    f"loss={loss}. Lower learning_rate (now {self.learning_rate_!r})."
                 )
-            check_weights_finite(self.model_, self.n_iter_ + 1, self.learning_rate)
+            check_weights_finite(self.model_, self.n_iter_ + 1, self.learning_rate_)
         except BaseException:
             for variable, value in zip(variables, saved, strict=True):
                 variable.assign(value)
@@ -522,7 +558,7 @@ class SparseAutoencoderTransformer(
 
         Returns
         -------
-        X_reconstructed : ndarray of shape (n_samples, n_features_in_)
+        X_reconstructed : ndarray of shape (n_samples, `n_features_in_`)
             The decoder's reconstruction, in the codings' floating dtype.
         """
         check_is_fitted(self)
@@ -556,7 +592,7 @@ class SparseAutoencoderTransformer(
         """
         check_is_fitted(self)
         X = check_fitted_input(self, X)
-        loss = keras.losses.get(_KERAS_LOSSES[self.loss])
+        loss = keras.losses.get(KERAS_LOSSES[self.loss_])
         # Chunk by chunk: the loss's elementwise temporaries on the whole of
         # X made the peak memory 3 times X's size (benchmarks/bench_memory.py).
         per_sample = np.empty(len(X), dtype=np.float32)
@@ -615,10 +651,7 @@ class SparseAutoencoderTransformer(
         # Our generator orders each epoch (training.shuffled_epochs), so a
         # seed gives the same order in any process without Keras's global seed.
         stopping = None
-        callbacks = [
-            keras.callbacks.TerminateOnNaN(),
-            FiniteWeightsCheck(self.learning_rate),
-        ]
+        callbacks = [FiniteWeightsCheck(self.learning_rate_)]
         if X_val is not None:
             stopping = ValidationStopping(self.tol, self.n_iter_no_change)
             callbacks.append(stopping)
@@ -639,7 +672,7 @@ class SparseAutoencoderTransformer(
         if not np.isfinite(loss):
             raise FloatingPointError(
                 f"Training diverged at epoch {n_epochs}: loss={loss}. "
-                f"Lower learning_rate (now {self.learning_rate!r})."
+                f"Lower learning_rate (now {self.learning_rate_!r})."
             )
         if stopping is not None and stopping.best_weights is not None:
             self.model_.set_weights(stopping.best_weights)
@@ -653,6 +686,7 @@ class SparseAutoencoderTransformer(
         seeds = [layer.kernel_initializer.seed for layer in dense]
         key = (
             self.n_features_in_,
+            self.loss_,
             tuple(
                 (name, repr(value))
                 for name, value in sorted(self.get_params().items())
@@ -661,6 +695,7 @@ class SparseAutoencoderTransformer(
         )
         with model_pool.checkout(key, self._new_pooled_model) as pooled:
             pooled.reset(seeds, self.sparsity_weight, center)
+            pooled.model.optimizer.learning_rate = self.learning_rate_
             self.model_, self.encoder_, self.decoder_ = (
                 pooled.model,
                 pooled.encoder,
@@ -706,17 +741,13 @@ class SparseAutoencoderTransformer(
             )
         return [int(s) for s in sizes.tolist()]
 
-    def _check_target_range(self, X, method):
-        if self.loss != "binary_crossentropy" or X.size == 0:
-            return
-        low, high = X.min(), X.max()
-        if low < 0 or high > 1:
-            raise ValueError(
-                f"loss='binary_crossentropy' needs {method} data in [0, 1], "
-                f"got values in [{low:.6g}, {high:.6g}]. Scale the data with "
-                "sklearn.preprocessing.MinMaxScaler, or use "
-                "loss='squared_error' for data outside [0, 1]."
-            )
+    def _resolve_auto_settings(self, X, method):
+        """Set ``loss_`` and ``learning_rate_`` for training data X (_auto_settings)."""
+        self.loss_ = resolve_loss(self.loss, X)
+        check_loss_range(X, self.loss, self.loss_, method)
+        self.learning_rate_ = resolve_learning_rate(
+            self.learning_rate, self.optimizer, self.loss_, X
+        )
 
     def _build_model(self, n_features, hidden, rng, center):
         """A new compiled autoencoder: ``(model, encoder, decoder)``.
@@ -750,7 +781,7 @@ class SparseAutoencoderTransformer(
             n_components=self.n_components,
             hidden_layer_sizes=hidden,
             activation=self.activation,
-            output_activation=_OUTPUT_ACTIVATIONS[self.loss],
+            output_activation=OUTPUT_ACTIVATIONS[self.loss_],
             activity_regularizer=self._make_regularizer(),
             seeds=seeds,
             top_k=top_k,
@@ -758,8 +789,8 @@ class SparseAutoencoderTransformer(
         )
         initialize_weights(model, seeds, center)
         model.compile(
-            loss=_KERAS_LOSSES[self.loss],
-            optimizer=make_optimizer(self.optimizer, self.learning_rate),
+            loss=KERAS_LOSSES[self.loss_],
+            optimizer=make_optimizer(self.optimizer, self.learning_rate_),
         )
         skip_single_replica_all_reduce(model.optimizer)
         return model, encoder, decoder
@@ -790,11 +821,30 @@ class SparseAutoencoderTransformer(
         state.pop("decoder_", None)
         return state
 
+    def __reduce_ex__(self, protocol):
+        # Pickle makes the instance before it unpickles model_, so a worker
+        # process that first meets a fitted transformer (dask-ml's
+        # ParallelPostFit) sizes TensorFlow's pools before they are fixed.
+        return (new_instance_with_thread_limit, (type(self),), self.__getstate__())
+
     def __setstate__(self, state):
         super().__setstate__(state)
         if "model_" in state:
             self.encoder_ = self.model_.get_layer("encoder")
             self.decoder_ = self.model_.get_layer("decoder")
+
+    def __sizeof__(self):
+        # Dask's scheduler weighs where a task runs by the sizes of its inputs
+        # (dask.sizeof falls back to sys.getsizeof): counting the weights and
+        # optimizer state keeps a chain of partial_fit tasks (dask-ml's
+        # Incremental) on the worker holding the model, instead of moving the
+        # model, to be rebuilt and retraced, to each block.
+        variables = []
+        if hasattr(self, "model_"):
+            variables = [*self.model_.weights, *self.model_.optimizer.variables]
+        return super().__sizeof__() + sum(
+            math.prod(v.shape) * np.dtype(v.dtype).itemsize for v in variables
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

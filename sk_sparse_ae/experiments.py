@@ -23,6 +23,7 @@ import numpy as np
 __all__ = [
     "BOOK_FIGURES",
     "BOOK_SETTINGS",
+    "DEFAULT_OUTPUT_DIR",
     "FEATURES_SETTINGS",
     "REPRODUCE_MODELS",
     "DownstreamResult",
@@ -37,6 +38,10 @@ __all__ = [
     "passes_acceptance",
     "reproduce",
 ]
+
+# Where result files go by default: a subdirectory of the current directory.
+# (The repository's own results, benchmarks/results, are written by passing it.)
+DEFAULT_OUTPUT_DIR = "sk-sparse-ae-results"
 
 # The book's training settings (Géron, 2nd ed., ch. 17): 784-100-300 and back,
 # binary cross-entropy, SGD(learning_rate=1.0), batch 32, 10 epochs.
@@ -170,7 +175,7 @@ def configure_threads(n_threads):
 
 
 def reproduce(
-    output_dir="benchmarks/results",
+    output_dir=DEFAULT_OUTPUT_DIR,
     *,
     quick=False,
     random_state=42,
@@ -189,7 +194,7 @@ def reproduce(
 
     Parameters
     ----------
-    output_dir : str or os.PathLike, default="benchmarks/results"
+    output_dir : str or os.PathLike, default="sk-sparse-ae-results"
         Where the files go; created if missing.
     quick : bool, default=False
         Train on the first 2,000 training images for 1 epoch, evaluate on
@@ -382,7 +387,7 @@ def format_reproduce_table(summary):
 
 
 def compare_downstream(
-    output_dir="benchmarks/results",
+    output_dir=DEFAULT_OUTPUT_DIR,
     *,
     quick=False,
     random_state=42,
@@ -408,7 +413,7 @@ def compare_downstream(
 
     Parameters
     ----------
-    output_dir : str or os.PathLike, default="benchmarks/results"
+    output_dir : str or os.PathLike, default="sk-sparse-ae-results"
         Where the files go; created if missing.
     quick : bool, default=False
         The first 2,000 training and 500 test images, 1 epoch for the

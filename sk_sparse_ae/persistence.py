@@ -32,7 +32,7 @@ from ._metadata_checks import (
     check_format_version,
     check_params,
 )
-from ._model_settings import param_mismatches
+from ._model_settings import model_settings, param_mismatches
 
 __all__ = ["FORMAT_VERSION", "load", "load_estimator", "save_estimator"]
 
@@ -114,12 +114,17 @@ def load_estimator(path, estimator_class):
     model = _load_keras_model(path, model_bytes)
     try:
         n_features = model.get_layer("encoder").input_shape[-1]
-        mismatches = param_mismatches(params, model)
+        actual = model_settings(model)
     except Exception as error:
         raise ValueError(
             f"{os.fspath(path)!r}: its Keras model is not a sparse autoencoder "
             f"built by {estimator_class.__name__} ({type(error).__name__}: {error})."
         ) from error
+    try:
+        attributes = check_attributes(_decoded(metadata["attributes"]), n_features)
+    except MetadataError as error:
+        raise _not_ours(path, f"{_METADATA_MEMBER}: {error}") from error
+    mismatches = param_mismatches(params, model, attributes)
     if mismatches:
         described = ", ".join(
             f"{name}={stated!r} but the model has {actual!r}"
@@ -129,10 +134,10 @@ def load_estimator(path, estimator_class):
             f"{os.fspath(path)!r}: {_METADATA_MEMBER} does not describe the "
             f"file's Keras model ({described}); the file was altered or damaged."
         )
-    try:
-        attributes = check_attributes(_decoded(metadata["attributes"]), n_features)
-    except MetadataError as error:
-        raise _not_ours(path, f"{_METADATA_MEMBER}: {error}") from error
+    # Files written before loss="auto" and learning_rate="auto" existed lack
+    # what they resolved to: the model has it.
+    attributes.setdefault("loss_", actual["loss"])
+    attributes.setdefault("learning_rate_", actual["learning_rate"])
     estimator = estimator_class(**params)
     for name, value in attributes.items():
         setattr(estimator, name, value)

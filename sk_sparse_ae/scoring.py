@@ -30,7 +30,7 @@ def make_sparsity_scorer(*, alpha=0.1, threshold=0.1, target_l0=None):
 
     - ``reconstruction_loss = -autoencoder.score(X_in)``: the mean
       reconstruction loss without the sparsity penalty (binary cross-entropy
-      or squared error, per ``loss``);
+      or squared error, per ``loss_``);
     - ``mean_l0`` is the mean over samples of the number of codings
       ``> threshold`` (``transform(X_in)``), so ``mean_l0 / n_components`` is
       the fraction of active units, in ``[0, 1]``;

@@ -128,10 +128,16 @@ class ValidationStopping(keras.callbacks.Callback):
 
 
 class FiniteWeightsCheck(keras.callbacks.Callback):
-    """Raise FloatingPointError at the end of an epoch whose weights are not finite.
+    """Stop after an epoch whose loss is not finite; raise FloatingPointError
+    after an epoch whose weights are not finite.
 
-    Epochs with a non-finite loss are left to the caller, which reports the
-    loss (``TerminateOnNaN`` has stopped training by then).
+    The caller reports a non-finite loss. The checks run per epoch, not per
+    batch as ``keras.callbacks.TerminateOnNaN`` does: that callback prints a
+    line even at ``verbose=0``, makes Keras wait for every batch's loss (no
+    asynchronous dispatch), and a fit stopped after a batch or two leaves
+    TensorFlow's retracing detector, which counts calls to Keras's train
+    function across all models, seeing mostly traces: after a few fits of new
+    models that diverged early it warns of "excessive retracing".
 
     Parameters
     ----------
@@ -146,3 +152,5 @@ class FiniteWeightsCheck(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if np.isfinite(logs["loss"]):
             check_weights_finite(self.model, epoch + 1, self.learning_rate)
+        else:
+            self.model.stop_training = True

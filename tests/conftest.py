@@ -19,3 +19,23 @@ def digits_small(digits):
     """The first 400 digits, float32."""
     X, y = digits
     return np.ascontiguousarray(X[:400], dtype=np.float32), y[:400]
+
+
+@pytest.fixture(scope="session")
+def dask_client():
+    """A Dask client of a local cluster: 2 worker processes, 1 thread each.
+
+    One per session: starting the workers and TensorFlow in them takes
+    seconds, and every Dask test can share them.
+    """
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        yield client

@@ -333,7 +333,9 @@ def test_cross_entropy_rejects_training_data_outside_unit_interval(digits_small)
         match=r"needs fit data in \[0, 1\], got values in \[-0.5, 1\].*MinMaxScaler"
         r".*loss='squared_error'",
     ):
-        SparseAutoencoderTransformer(**SMALL).fit(X - 0.5 * (X == 0))
+        SparseAutoencoderTransformer(**SMALL, loss="binary_crossentropy").fit(
+            X - 0.5 * (X == 0)
+        )
 
 
 def test_transform_accepts_values_slightly_outside_unit_interval(fitted, digits_small):

@@ -173,7 +173,7 @@ def _fake_reproduction(passed):
     )
 
 
-def test_cli_reproduce_passes_its_options(monkeypatch, tmp_path):
+def test_cli_reproduce_passes_its_options(monkeypatch, tmp_path, capsys):
     calls = []
 
     def fake_reproduce(*args, **kwargs):
@@ -185,11 +185,15 @@ def test_cli_reproduce_passes_its_options(monkeypatch, tmp_path):
     assert calls == [
         ((str(tmp_path),), {"quick": True, "random_state": 42, "n_threads": None})
     ]
+    # It says where the files went.
+    assert f"Wrote reproduce.json, reproduce.md to {tmp_path.resolve()}\n" in (
+        capsys.readouterr().out
+    )
     calls.clear()
     cli.main(["reproduce"])
     assert calls == [
         (
-            ("benchmarks/results",),
+            ("sk-sparse-ae-results",),
             {"quick": False, "random_state": 42, "n_threads": None},
         )
     ]
@@ -224,7 +228,10 @@ def test_cli_demo_fashion_mnist_calls_the_downstream_comparison(monkeypatch):
     cli.main(["demo", "--data", "fashion-mnist", "--quick", "--threads", "2"])
     assert calls == [
         2,
-        (("benchmarks/results",), {"quick": True, "random_state": 42, "n_threads": 2}),
+        (
+            ("sk-sparse-ae-results",),
+            {"quick": True, "random_state": 42, "n_threads": 2},
+        ),
     ]
 
 
@@ -244,21 +251,25 @@ def _without_log(kwargs):
         ),
     ],
 )
-def test_cli_rejects_options_of_the_other_demo(argv, message):
-    with pytest.raises(SystemExit, match=message):
+def test_cli_rejects_options_of_the_other_demo(argv, message, capsys):
+    with pytest.raises(SystemExit) as excinfo:
         cli.main(argv)
+    assert excinfo.value.code == 2
+    assert f"sk-sparse-ae demo: error: {message}" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("threads", ["0", "-1", "two"])
 def test_cli_rejects_bad_thread_counts(threads, capsys):
     with pytest.raises(SystemExit):
         cli.build_parser().parse_args(["reproduce", "--threads", threads])
-    assert f"expected a positive integer, got '{threads}'" in capsys.readouterr().err
+    assert f"expected an integer >= 1, got '{threads}'" in capsys.readouterr().err
 
 
 def test_cli_demo_defaults_unchanged():
     args = cli.build_parser().parse_args(["demo"])
+    assert cli._check_demo_options(args) is None
     assert args.data == "digits" and args.weights == cli.DEFAULT_WEIGHTS
+    assert (args.epochs, args.cv, args.n_jobs) == (10, 3, 1)
 
 
 def test_reproduce_without_matplotlib_fails_before_training(monkeypatch, tmp_path):

@@ -66,7 +66,7 @@ def _edited(metadata, section, **changes):
         ({"hidden_layer_sizes": {"__tuple__": [7]}}, r"hidden_layer_sizes=\(7,\)"),
         ({"activation": "relu"}, r"activation='relu' but the model has 'selu'"),
         ({"optimizer": "adam"}, r"optimizer='adam' but the model has 'sgd'"),
-        ({"learning_rate": 0.5}, r"learning_rate=0.5 but the model has 1.0"),
+        ({"learning_rate": 0.5}, r"learning_rate=0.5 but the model has 0.0099"),
         ({"sparsity": "l1"}, r"sparsity='l1' but the model has 'kl'"),
         ({"sparsity": "topk"}, r"sparsity='topk' but the model has 'kl'"),
         ({"sparsity_weight": 0.5}, r"sparsity_weight=0.5 but the model has 0.001"),
@@ -110,6 +110,8 @@ def test_invalid_parameters_are_refused(saved, metadata, tmp_path, params):
         ({"history_": {"loss": ["x"]}}, r"history_=.* is not an object of lists"),
         ({"n_iter_": -1}, r"n_iter_=-1 is not an int >= 0"),
         ({"n_iter_": True}, r"n_iter_=True is not an int"),
+        ({"loss_": "auto"}, r"loss_='auto' is not 'binary_crossentropy' or"),
+        ({"learning_rate_": -1}, r"learning_rate_=-1 is not a finite number > 0"),
         ({"n_features_in_": 11}, r"n_features_in_=11 is not the int width"),
         ({"n_features_in_": 10.0}, r"n_features_in_=10.0 is not the int width"),
         (
@@ -129,6 +131,33 @@ def test_only_known_attributes_of_their_types_load(
     path = _write(saved, tmp_path / "e.skae", edited)
     with pytest.raises(ValueError, match=rf"not a readable sk_sparse_ae .*{match}"):
         sk_sparse_ae.load(path)
+
+
+@pytest.mark.parametrize(
+    "attributes, match",
+    [
+        ({"loss_": "binary_crossentropy"}, r"loss_='binary_crossentropy' but the"),
+        ({"learning_rate_": 0.5}, r"learning_rate_=0.5 but the model has 0.0099"),
+    ],
+)
+def test_resolved_settings_must_be_the_models(
+    saved, metadata, tmp_path, attributes, match
+):
+    edited = _edited(metadata, "attributes", **attributes)
+    path = _write(saved, tmp_path / "e.skae", edited)
+    with pytest.raises(ValueError, match=rf"does not describe .*{match}"):
+        sk_sparse_ae.load(path)
+
+
+def test_files_without_resolved_settings_take_the_models(
+    fitted, saved, metadata, tmp_path
+):
+    # Written before loss="auto" and learning_rate="auto" existed.
+    edited = copy.deepcopy(metadata)
+    del edited["attributes"]["loss_"], edited["attributes"]["learning_rate_"]
+    loaded = sk_sparse_ae.load(_write(saved, tmp_path / "e.skae", edited))
+    assert loaded.loss_ == fitted.loss_ == "squared_error"
+    assert np.float32(loaded.learning_rate_) == np.float32(fitted.learning_rate_)
 
 
 def test_required_attributes_must_be_there(saved, metadata, tmp_path):

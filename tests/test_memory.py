@@ -20,6 +20,9 @@ def test_float32_copy_is_aligned_and_equal(dtype, order):
 def test_variable_shares_the_aligned_copy():
     X = float32_copy(np.random.default_rng(0).random((50, 8)))
     variable = as_tf_variable(X)
+    # In host memory also on a GPU machine, where TensorFlow would default
+    # to the GPU (and copy).
+    assert variable.device.endswith("/device:CPU:0")
     np.testing.assert_array_equal(variable.numpy(), X)
     X[3, 4] = 42.0  # visible through the variable: the memory is shared
     assert variable.numpy()[3, 4] == 42.0

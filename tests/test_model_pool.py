@@ -22,8 +22,9 @@ def _fit(X, monkeypatch, pooled, **params):
 )
 def test_pooled_fit_equals_new_model_fit(digits_small, monkeypatch, params):
     X, _ = digits_small
-    # Put a model of this architecture, trained with another weight, in the pool.
-    _fit(X, monkeypatch, True, sparsity_weight=0.5, **params)
+    # Put a model of this architecture, trained with another weight and
+    # learning rate, in the pool.
+    _fit(X, monkeypatch, True, sparsity_weight=0.5, learning_rate=0.05, **params)
     for weight in (1e-4, 3e-2):
         new = _fit(X, monkeypatch, False, sparsity_weight=weight, **params)
         pooled = _fit(X, monkeypatch, True, sparsity_weight=weight, **params)

@@ -70,22 +70,15 @@ def test_loky_n_jobs_2_matches_sequential_with_one_tf_thread_per_worker(
     assert set(pools) == {(n_threads, int(n_threads), int(n_threads))}
 
 
-def test_dask_cluster_matches_local_run(X, local_search):
+def test_dask_cluster_matches_local_run(X, local_search, dask_client):
     distributed = pytest.importorskip("distributed")
     with (
-        distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-        ) as cluster,
-        distributed.Client(cluster) as client,
-        distributed.get_task_stream(client) as tasks,
+        distributed.get_task_stream(dask_client) as tasks,
         joblib.parallel_config(backend="dask"),
     ):
         search = make_search(n_jobs=-1).fit(X)
         # Dask's nanny starts workers with OMP_NUM_THREADS=1.
-        pools = client.run(tf_pool_sizes)
+        pools = dask_client.run(tf_pool_sizes)
     assert_same_search(search, local_search)
     assert len(tasks.data) > 0  # the fits ran as tasks on the cluster
     assert len(pools) == 2

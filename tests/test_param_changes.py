@@ -42,7 +42,10 @@ def test_learning_rate_change_is_applied(X):
     for fast, slow in zip(step_at_1, step_at_001, strict=True):
         np.testing.assert_allclose(slow, 0.01 * fast, rtol=1e-3, atol=1e-7)
     rate = changed.model_.optimizer.learning_rate.numpy()
-    assert rate == np.float32(0.01)
+    assert rate == np.float32(0.01) and changed.learning_rate_ == 0.01
+    # "auto" was resolved by the first call: it keeps the current rate.
+    changed.set_params(learning_rate="auto").partial_fit(chunk)
+    assert changed.model_.optimizer.learning_rate.numpy() == np.float32(0.01)
 
 
 def _kl(p, q):
@@ -118,6 +121,7 @@ def test_failed_call_undoes_applied_changes(X):
         sae.set_params(learning_rate=1e30, sparsity_weight=1e30).partial_fit(X)
     assert dict(vars(regularizer)) == before
     assert sae.model_.optimizer.learning_rate.numpy() == np.float32(1.0)
+    assert sae.learning_rate_ == 1.0
 
 
 def test_applied_changes_are_saved(X, tmp_path):

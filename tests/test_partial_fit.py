@@ -92,7 +92,9 @@ def test_later_chunks_must_match_the_first_width(digits_small):
 def test_partial_fit_checks_the_target_range(digits_small):
     X, _ = digits_small
     with pytest.raises(ValueError, match=r"partial_fit data in \[0, 1\]"):
-        SparseAutoencoderTransformer(**STREAM).partial_fit(X[:50] * 2)
+        SparseAutoencoderTransformer(**STREAM, loss="binary_crossentropy").partial_fit(
+            X[:50] * 2
+        )
 
 
 def test_streams_are_reproducible_with_an_int_random_state(digits_small):
