@@ -41,7 +41,8 @@ def check_format_version(version, newest):
 
 
 def check_params(params, estimator_class):
-    """``params`` if they are valid parameters of ``estimator_class``."""
+    """``params``, completed with the defaults of those a file lacks (written
+    by an older version), if they are valid parameters of ``estimator_class``."""
     if not isinstance(params, dict):
         raise MetadataError(f"params is a {type(params).__name__}, not an object")
     known = estimator_class().get_params(deep=False)
@@ -58,7 +59,7 @@ def check_params(params, estimator_class):
         estimator._check_hidden_layer_sizes()
     except (ValueError, TypeError) as error:
         raise MetadataError(f"invalid parameters: {error}") from error
-    return params
+    return {**known, **params}
 
 
 def _is_int(value):

@@ -271,8 +271,12 @@ def _read_archive(path):
             # read() checks each member's CRC-32, so a corrupted byte is caught.
             metadata_bytes = archive.read(_METADATA_MEMBER)
             model_bytes = archive.read(_MODEL_MEMBER)
-    except (zipfile.BadZipFile, EOFError, zlib.error) as error:
-        raise _not_ours(path, f"truncated or corrupted zip ({error})") from error
+    except (zipfile.BadZipFile, EOFError, zlib.error, OSError) as error:
+        # OSError: a corrupted offset makes zipfile seek before the start
+        # (EINVAL); the file itself opened in _check_not_a_pickle.
+        raise _not_ours(
+            path, f"truncated or corrupted zip ({type(error).__name__}: {error})"
+        ) from error
     try:
         metadata = json.loads(metadata_bytes)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:

@@ -299,3 +299,27 @@ def test_topk_metadata_must_describe_the_model(X, tmp_path, params, match):
     path = _write(tmp_path / "topk.skae", tmp_path / "e.skae", edited)
     with pytest.raises(ValueError, match=rf"does not describe .*{match}"):
         sk_sparse_ae.load(path)
+
+
+def test_params_a_file_lacks_take_their_defaults(fitted, saved, metadata, tmp_path):
+    # Found by the fuzz test above: a file without "sparsity" raised KeyError.
+    edited = copy.deepcopy(metadata)
+    del edited["params"]["sparsity"], edited["params"]["sparse_output"]
+    loaded = sk_sparse_ae.load(_write(saved, tmp_path / "e.skae", edited))
+    assert loaded.get_params() == fitted.get_params()  # both are the defaults
+    edited["params"] = {}  # the defaults do not describe this model
+    with pytest.raises(ValueError, match=r"does not describe .*n_components=300"):
+        sk_sparse_ae.load(_write(saved, tmp_path / "f.skae", edited))
+
+
+def test_corrupted_central_directory_offset_gives_value_error(saved, tmp_path):
+    # zipfile then seeks before the start of the file (OSError EINVAL).
+    data = bytearray(saved.read_bytes())
+    end_record = data.rfind(b"PK\x05\x06")
+    field = slice(end_record + 16, end_record + 20)
+    offset = int.from_bytes(data[field], "little")
+    data[field] = (offset + 2**31).to_bytes(4, "little")
+    path = tmp_path / "offset.skae"
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match=r"truncated or corrupted zip \(OSError"):
+        sk_sparse_ae.load(path)
