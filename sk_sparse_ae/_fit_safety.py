@@ -2,8 +2,9 @@
 
 import functools
 
-import keras
 import numpy as np
+
+from ._variables import current_value
 
 __all__ = ["check_weights_finite", "restore_state_on_failure"]
 
@@ -40,7 +41,7 @@ def check_weights_finite(model, epoch, learning_rate):
     loss is finite; ``transform`` would then return NaN codings.
     """
     for variable in model.weights:
-        if not np.isfinite(keras.ops.convert_to_numpy(variable)).all():
+        if not np.isfinite(current_value(variable)).all():
             raise FloatingPointError(
                 f"Training diverged at epoch {epoch}: weight "
                 f"{variable.path!r} became NaN or inf. Lower learning_rate "

@@ -12,7 +12,7 @@ from sklearn.base import (
     TransformerMixin,
 )
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from . import model_pool
 from ._auto_settings import (
@@ -23,12 +23,17 @@ from ._auto_settings import (
     resolve_loss,
 )
 from ._compat import Interval, StrOptions, _fit_context
+from ._dtype_policy import current_policy
 from ._fit_safety import check_weights_finite, restore_state_on_failure
+from ._leaks import skip_single_replica_all_reduce
 from ._memory import float32_copy
+from ._param_changes import ParamChanges
 from ._threads import (
     limit_tensorflow_threads_to_environment,
     new_instance_with_thread_limit,
 )
+from ._validation import check_fitted_input, check_float
+from ._variables import to_numpy
 from .model import build_autoencoder, initialize_weights, make_optimizer
 from .numpy_forward import dense_stack, forward
 from .persistence import load_estimator, save_estimator
@@ -402,7 +407,7 @@ class SparseAutoencoderTransformer(
         self : object
             The fitted transformer.
         """
-        X = _check_float(X, self, reset=True)
+        X = check_float(X, self, reset=True)
         hidden = self._check_hidden_layer_sizes()
         self._resolve_auto_settings(X, "fit")
         rng = _make_rng(self.random_state)
@@ -443,6 +448,12 @@ class SparseAutoencoderTransformer(
         fails (a wrong width, divergence, an interrupt) leaves the transformer
         as it was before the call, weights and optimizer state included.
 
+        After :meth:`set_params`, a call applies new ``learning_rate``,
+        ``sparsity_weight`` and ``sparsity_target`` values to the fitted model
+        (keeping the optimizer state); a change of any parameter the model
+        was built with (``n_components``, ``loss``, ``optimizer``, ...) raises
+        a ``ValueError``: call :meth:`fit` to start over with it.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
@@ -458,7 +469,8 @@ class SparseAutoencoderTransformer(
             The transformer, trained on one more chunk.
         """
         first_call = not hasattr(self, "model_")
-        X = _check_float(X, self, reset=first_call)
+        X = check_float(X, self, reset=first_call)
+        changes = None if first_call else ParamChanges(self)  # or ValueError
         if first_call:
             self._resolve_auto_settings(X, "partial_fit")
             hidden = self._check_hidden_layer_sizes()
@@ -470,15 +482,17 @@ class SparseAutoencoderTransformer(
             self.history_, self.n_iter_ = {}, 0
         else:
             check_loss_range(X, self.loss, self.loss_, "partial_fit")
-            step = int(keras.ops.convert_to_numpy(self.model_.optimizer.iterations))
+            step = int(to_numpy(self.model_.optimizer.iterations))
             rng = _make_rng(self.random_state, step)
         X_chunk = float32_copy(X)
         rng.shuffle(X_chunk)
         # Keras updates the model in place; restore_state_on_failure only puts
         # the attributes back, so keep the weights and optimizer state here.
         variables = [*self.model_.weights, *self.model_.optimizer.variables]
-        saved = [keras.ops.convert_to_numpy(v) for v in variables]
+        saved = [to_numpy(v) for v in variables]
         try:
+            if changes is not None:
+                changes.apply()
             history = self.model_.fit(
                 X_chunk,
                 X_chunk,
@@ -497,6 +511,8 @@ class SparseAutoencoderTransformer(
         except BaseException:
             for variable, value in zip(variables, saved, strict=True):
                 variable.assign(value)
+            if changes is not None:
+                changes.undo()
             raise
         # New lists, not in-place appends: a failed call restores the old ones.
         self.history_ = {
@@ -527,7 +543,7 @@ class SparseAutoencoderTransformer(
             with ``sparsity="topk"``; a CSR matrix with ``sparse_output=True``.
         """
         check_is_fitted(self)
-        X = _check_float(X, self, reset=False)
+        X = check_fitted_input(self, X)
         if self.sparse_output:
             return _run_in_chunks_sparse(self.encoder_, X, X.dtype)
         return _run_in_chunks(self.encoder_, X, X.dtype)
@@ -546,7 +562,7 @@ class SparseAutoencoderTransformer(
             The decoder's reconstruction, in the codings' floating dtype.
         """
         check_is_fitted(self)
-        codings = _check_float(X, accept_sparse="csr")
+        codings = check_float(X, accept_sparse="csr")
         n_codings = self.encoder_.output_shape[-1]
         if codings.shape[1] != n_codings:
             raise ValueError(
@@ -575,7 +591,7 @@ class SparseAutoencoderTransformer(
             ``-mean(loss(X, inverse_transform(transform(X))))``.
         """
         check_is_fitted(self)
-        X = _check_float(X, self, reset=False)
+        X = check_fitted_input(self, X)
         loss = keras.losses.get(KERAS_LOSSES[self.loss_])
         # Chunk by chunk: the loss's elementwise temporaries on the whole of
         # X made the peak memory 3 times X's size (benchmarks/bench_memory.py).
@@ -739,6 +755,7 @@ class SparseAutoencoderTransformer(
 
         ``center`` (the training data's mean) is used by TopK models only.
         """
+        current_policy()  # ValueError under an unsupported dtype policy
         # Before the process's first TensorFlow op, when the pools get fixed.
         limit_tensorflow_threads_to_environment()
         top_k, auxk = None, None
@@ -776,6 +793,7 @@ class SparseAutoencoderTransformer(
             loss=KERAS_LOSSES[self.loss_],
             optimizer=make_optimizer(self.optimizer, self.learning_rate_),
         )
+        skip_single_replica_all_reduce(model.optimizer)
         return model, encoder, decoder
 
     def _resolve_auxk_k(self, n_features):
@@ -833,28 +851,6 @@ class SparseAutoencoderTransformer(
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
-
-
-def _check_float(X, estimator=None, *, reset=False, accept_sparse=False):
-    """X as a float32 or float64 array: ``validate_data`` with an estimator,
-    else ``check_array``. On failure, a DataFrame's text columns are named."""
-    try:
-        if estimator is None:
-            return check_array(
-                X, dtype=[np.float32, np.float64], accept_sparse=accept_sparse
-            )
-        return validate_data(estimator, X, dtype=[np.float32, np.float64], reset=reset)
-    except ValueError as error:
-        dtypes = getattr(X, "dtypes", None)
-        if not hasattr(dtypes, "items"):
-            raise
-        text_columns = [name for name, dtype in dtypes.items() if dtype.kind in "OSU"]
-        if not text_columns:
-            raise
-        raise ValueError(
-            f"{error}. Non-numeric DataFrame column(s): {text_columns}; "
-            "encode or drop them first."
-        ) from error
 
 
 def _center_of(X):

@@ -22,6 +22,7 @@ import threading
 
 import keras
 
+from ._variables import to_numpy
 from .model import flat_layers, initialize_weights
 
 __all__ = ["PooledModel", "checkout", "dense_layers", "enabled"]
@@ -60,17 +61,22 @@ class PooledModel:
         self.model, self.encoder, self.decoder = model, encoder, decoder
         self._weight_variable = None
         if weight_attribute is not None:
-            regularizer = encoder.get_layer("codings").activity_regularizer
+            codings = encoder.get_layer("codings")
+            regularizer = codings.activity_regularizer
+            # As the float a new model holds would be: in the layer's variable
+            # dtype (float64 under that policy), never cast to a mixed
+            # policy's 16-bit compute dtype.
             self._weight_variable = keras.Variable(
                 getattr(regularizer, weight_attribute),
-                dtype="float32",
+                dtype=codings.variable_dtype,
                 trainable=False,
+                autocast=False,
                 name="sparsity_weight",
             )
             setattr(regularizer, weight_attribute, self._weight_variable)
         model.optimizer.build(model.trainable_variables)
         self._initial_optimizer_values = [
-            keras.ops.convert_to_numpy(v) for v in model.optimizer.variables
+            to_numpy(v) for v in model.optimizer.variables
         ]
 
     def reset(self, seeds, sparsity_weight, center=None):
@@ -99,8 +105,11 @@ def checkout(key, build):
     """Lend a free :class:`PooledModel` for ``key``, built by ``build()`` if none.
 
     The model goes back to the pool when the block ends, also on an error
-    (the next :meth:`PooledModel.reset` starts it over either way).
+    (the next :meth:`PooledModel.reset` starts it over either way). Keras's
+    global dtype policy is part of the key: layers take it when built, so a
+    model pooled under another policy would differ from a new one.
     """
+    key = (keras.config.dtype_policy().name, key)
     with _lock:
         models = _free.get(key)
         pooled = models.pop() if models else None

@@ -10,20 +10,20 @@ module does not reproduce exactly (a subclass of ``Dense``, another layer
 type, LoRA, quantization, a non-float32 dtype policy, an unknown activation)
 makes :func:`dense_stack` return ``None``, and the caller runs Keras instead.
 
-:func:`forward` runs BLAS on one thread: these products take well under a
-millisecond on one core, and a multi-threaded BLAS on a busy machine can stall
-them a hundredfold (measured: 68 ms instead of 0.6 ms for 32 rows, with other
-jobs on both cores). The limit is process-wide while the call lasts, as with
-scikit-learn's own ``threadpool_limits`` uses.
+:func:`dense_stack` reads the weights on every call, without copying them
+(``_variables.current_value``), so it always sees the current weights
+whatever changed them. :func:`forward` runs BLAS on one thread
+(``_blas_threads``): these products take well under a millisecond on one
+core, and a multi-threaded BLAS on a busy machine can stall them a
+hundredfold.
 """
-
-import functools
 
 import keras
 import numpy as np
 from scipy.special import erf, expit
-from threadpoolctl import ThreadpoolController
 
+from ._blas_threads import single_blas_thread
+from ._variables import current_value
 from .model import flat_layers
 
 __all__ = ["dense_stack", "forward"]
@@ -37,7 +37,15 @@ def _elu(z):
 
 
 def _selu(z):
-    return _SELU_SCALE * np.where(z > 0, z, _SELU_ALPHA * np.expm1(np.minimum(z, 0)))
+    # scale * (max(z, 0) + alpha * expm1(min(z, 0))), in place: one of the
+    # two terms is exactly 0, so this rounds as scale * where(z > 0, ...).
+    negative = np.minimum(z, 0)
+    np.expm1(negative, out=negative)
+    negative *= _SELU_ALPHA
+    np.maximum(z, 0, out=z)
+    z += negative
+    z *= _SELU_SCALE
+    return z
 
 
 def _gelu(z):
@@ -81,8 +89,10 @@ def dense_stack(model):
     Returns
     -------
     stack : list of (kernel, bias, activation) or None
-        Float32 NumPy copies of each layer's weights and a NumPy activation,
-        or ``None`` when some layer cannot be reproduced exactly in NumPy.
+        Each layer's current float32 weights as read-only NumPy arrays (views
+        of one read of each variable, which later updates do not change) and
+        a NumPy activation, or ``None`` when some layer cannot be reproduced
+        exactly in NumPy.
 
     Examples
     --------
@@ -98,24 +108,20 @@ def dense_stack(model):
         return None
     return [
         (
-            keras.ops.convert_to_numpy(layer.kernel),
-            keras.ops.convert_to_numpy(layer.bias),
+            current_value(layer.kernel),
+            current_value(layer.bias),
             _ACTIVATIONS[layer.activation],
         )
         for layer in layers
     ]
 
 
-@functools.cache
-def _blas_controller():
-    # Finding the loaded BLAS libraries takes ~1 ms; limiting them ~20 us.
-    return ThreadpoolController()
-
-
 def forward(stack, X):
     """Run a :func:`dense_stack` on float32 X; return a float32 ndarray."""
     out = X
-    with _blas_controller().limit(limits=1, user_api="blas"):
+    with single_blas_thread():
         for kernel, bias, activation in stack:
-            out = activation(out @ kernel + bias)
+            out = out @ kernel
+            out += bias  # in place: out is a new array, never X
+            out = activation(out)
     return np.asarray(out, dtype=np.float32)

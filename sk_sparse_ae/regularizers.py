@@ -17,6 +17,22 @@ __all__ = ["KLDivergenceSparsity", "L1Sparsity"]
 _EPSILON = 1e-7
 
 
+def _in_loss_precision(penalty_of, x):
+    """``penalty_of(x)`` computed in at least float32, returned in Keras's floatx.
+
+    Under a mixed or float64 dtype policy the codings are float16, bfloat16
+    or float64, while Keras adds the losses up in floatx (float32): a
+    penalty in another dtype made the train step fail, and in float16
+    ``1 - _EPSILON`` rounds to 1, so the KL's log() would be infinite.
+    """
+    dtype = (
+        "float64"
+        if keras.backend.standardize_dtype(x.dtype) == "float64"
+        else "float32"
+    )
+    return ops.cast(penalty_of(ops.cast(x, dtype)), keras.config.floatx())
+
+
 def _check_non_negative(name, value):
     if (
         not isinstance(value, numbers.Real)
@@ -60,7 +76,7 @@ class L1Sparsity(keras.regularizers.Regularizer):
         self.l1 = _check_non_negative("l1", l1)
 
     def __call__(self, x):
-        return self.l1 * ops.sum(ops.abs(x))
+        return _in_loss_precision(lambda x: self.l1 * ops.sum(ops.abs(x)), x)
 
     def get_config(self):
         return {"l1": self.l1}
@@ -114,6 +130,9 @@ class KLDivergenceSparsity(keras.regularizers.Regularizer):
         self.target = float(target)
 
     def __call__(self, x):
+        return _in_loss_precision(self._penalty_times_batch_size, x)
+
+    def _penalty_times_batch_size(self, x):
         q = ops.clip(ops.mean(x, axis=0), _EPSILON, 1 - _EPSILON)
         p = self.target
         penalty = self.weight * ops.sum(_kl(p, q) + _kl(1 - p, 1 - q))

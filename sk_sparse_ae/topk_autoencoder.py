@@ -21,6 +21,7 @@ costs nothing once every unit is alive.
 import keras
 from keras import ops
 
+from ._variables import to_numpy
 from .layers import TopKActivation
 
 __all__ = ["TopKAutoencoder"]
@@ -75,8 +76,13 @@ class TopKAutoencoder(keras.Model):
             trainable=False,
             name="samples_since_fired",
         )
+        # The coding layer's dtype policy, not the global one: a model loaded
+        # under another global policy must compute its codes in one dtype.
         self._auxk_selection = TopKActivation(
-            min(self.auxk_k, encoder.output_shape[-1]), "relu", name="auxk_topk"
+            min(self.auxk_k, encoder.output_shape[-1]),
+            "relu",
+            name="auxk_topk",
+            dtype=encoder.layers[-1].dtype_policy,
         )
         # Every weight exists now (the encoder and decoder are built).
         self.built = True
@@ -122,9 +128,14 @@ class TopKAutoencoder(keras.Model):
             aux_codes = ops.where(dead, aux_codes, ops.zeros_like(aux_codes))
             aux_reconstruction = self._decode_change(codes, aux_codes)
             residual = ops.stop_gradient(inputs - outputs)
-            return ops.mean(ops.square(aux_reconstruction - residual))
+            # In Keras's loss dtype (floatx), whatever the dtype policy's
+            # compute dtype: the losses are added up in floatx.
+            error = ops.cast(aux_reconstruction - residual, keras.config.floatx())
+            return ops.mean(ops.square(error))
 
-        return ops.cond(ops.any(dead), loss, lambda: ops.zeros((), dtype=codes.dtype))
+        return ops.cond(
+            ops.any(dead), loss, lambda: ops.zeros((), dtype=keras.config.floatx())
+        )
 
     def _decode_change(self, codes, aux_codes):
         """``decode(codes + aux_codes) - decode(codes)``, differentiated with
@@ -138,7 +149,7 @@ class TopKAutoencoder(keras.Model):
 
     def dead_fraction(self, n_samples):
         """Fraction of units that did not fire in the last ``n_samples`` samples."""
-        counts = ops.convert_to_numpy(self.samples_since_fired.value)
+        counts = to_numpy(self.samples_since_fired)
         return float((counts >= n_samples).mean())
 
     def get_config(self):

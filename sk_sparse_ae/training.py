@@ -69,10 +69,21 @@ def shuffled_epochs(X, batch_size, epochs, rng):
     order = np.arange(n_samples, dtype=np.int64)
     n_full = n_samples // batch_size
 
+    # from_generator registers this function with TensorFlow's global graph,
+    # which keeps it for the life of the process: it holds the order array
+    # and the generator only until its one iteration ends.
+    state = [order, rng]
+
     def orders():
-        for _ in range(epochs):
-            rng.shuffle(order)
-            yield order.copy()
+        if not state:
+            raise RuntimeError("A shuffled_epochs dataset can be iterated once.")
+        epoch_order, epoch_rng = state
+        try:
+            for _ in range(epochs):
+                epoch_rng.shuffle(epoch_order)
+                yield epoch_order.copy()
+        finally:
+            state.clear()
 
     def batches_of(epoch_order):
         full = tf.reshape(epoch_order[: n_full * batch_size], (n_full, batch_size))

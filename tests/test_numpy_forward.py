@@ -149,3 +149,51 @@ def test_top_k_models_use_keras_for_small_inputs(digits_small):
     codings = sae.transform(X[:3])
     np.testing.assert_array_equal(codings, _keras(sae.encoder_, X[:3]))
     assert ((codings > 0).sum(axis=1) == 4).all()
+
+
+def _shift_every_weight(model):
+    model.set_weights([w + 0.01 for w in model.get_weights()])
+
+
+def _assign_the_codings_kernel(model):
+    kernel = model.get_layer("encoder").get_layer("codings").kernel
+    kernel.assign(-kernel.numpy())
+
+
+def _train_with_keras(model):
+    # Keras's own fit: the weights change inside a traced train step.
+    X = np.random.default_rng(1).random((64, model.input_shape[-1]))
+    model.fit(X, X, epochs=1, batch_size=16, verbose=0)
+
+
+@pytest.mark.parametrize(
+    "change", [_shift_every_weight, _assign_the_codings_kernel, _train_with_keras]
+)
+def test_small_transforms_see_every_change_to_the_weights(digits_small, change):
+    # The NumPy path reads the variables on every call, so no change made to
+    # the Keras model, whatever its route, leaves it computing with old weights.
+    X = digits_small[0][:5]
+    sae = SparseAutoencoderTransformer(**{**SMALL, "epochs": 1}).fit(X)
+    before = sae.transform(X)
+    change(sae.model_)
+    after = sae.transform(X)
+    assert not np.allclose(before, after, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(after, _keras(sae.encoder_, X), rtol=0, atol=1e-6)
+    codings = after.astype(np.float32)
+    np.testing.assert_allclose(
+        sae.inverse_transform(codings), _keras(sae.decoder_, codings), atol=1e-6
+    )
+
+
+def test_dense_stack_weights_are_read_only_snapshots(fitted):
+    stack = dense_stack(fitted.encoder_)
+    kernel = stack[0][0]
+    assert not kernel.flags.writeable
+    snapshot = kernel.copy()
+    original = fitted.encoder_.layers[0].get_weights()
+    try:
+        fitted.encoder_.layers[0].set_weights([w * 2 for w in original])
+        np.testing.assert_array_equal(kernel, snapshot)  # unchanged by the update
+        np.testing.assert_array_equal(dense_stack(fitted.encoder_)[0][0], 2 * snapshot)
+    finally:
+        fitted.encoder_.layers[0].set_weights(original)

@@ -188,7 +188,7 @@ def test_foreign_files(fitted, tmp_path):
         ({"params": {"n_components": 5, "alpha": 1}}, r"parameters \['alpha'\]"),
         (
             {"attributes": {"n_iter_": 1, "transform": "x", "__class__": "x"}},
-            r"sets attributes \['__class__', 'transform'\]",
+            r"sets unknown attributes \['__class__', 'transform'\]",
         ),
     ],
 )
