@@ -13,7 +13,7 @@ import numpy as np
 from ._auto_settings import KERAS_LOSSES, OUTPUT_ACTIVATIONS
 from ._variables import to_numpy
 from .layers import TopKActivation
-from .model import flat_layers
+from .model import flat_layers, optimizer_name
 from .regularizers import KLDivergenceSparsity, L1Sparsity
 
 __all__ = ["model_settings", "param_mismatches"]
@@ -133,7 +133,7 @@ def _model_settings(model):
         "hidden_layer_sizes": widths,
         "activation": activations.pop() if len(activations) == 1 else activations,
         "loss": (model.loss, _activation_name(decoder_dense[-1])),
-        "optimizer": type(optimizer).__name__.lower(),
+        "optimizer": optimizer_name(optimizer),
         "learning_rate": float(to_numpy(optimizer.learning_rate)),
     }
     top_k = [

@@ -7,7 +7,13 @@ from .layers import Centering, TopKActivation
 from .optimizers import FusedAdam, FusedSGD
 from .topk_autoencoder import TopKAutoencoder
 
-__all__ = ["build_autoencoder", "flat_layers", "initialize_weights", "make_optimizer"]
+__all__ = [
+    "build_autoencoder",
+    "flat_layers",
+    "initialize_weights",
+    "make_optimizer",
+    "optimizer_name",
+]
 
 # SGD and Adam update each weight in one fused kernel (optimizers.py).
 _OPTIMIZERS = {
@@ -185,6 +191,16 @@ def make_optimizer(name, learning_rate):
     if learning_rate == "auto":
         learning_rate = DEFAULT_LEARNING_RATES[name]
     return _OPTIMIZERS[name](learning_rate=learning_rate)
+
+
+def optimizer_name(optimizer):
+    """The ``optimizer`` parameter that makes ``optimizer``'s class: ``"sgd"``
+    for :class:`~sk_sparse_ae.optimizers.FusedSGD` or Keras's ``SGD`` (files
+    saved before the fused optimizers), and so on."""
+    for name, optimizer_class in _OPTIMIZERS.items():
+        if type(optimizer) is optimizer_class:
+            return name
+    return type(optimizer).__name__.lower()
 
 
 def flat_layers(model):
