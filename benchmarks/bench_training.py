@@ -6,8 +6,11 @@ interleaved repeat by repeat:
 - ``kl``: the book's model, 784-100-300-100-784, SELU, sigmoid codings with
   the KL penalty (weight 1e-3, target 0.1), sigmoid output, binary
   cross-entropy, SGD 1.0;
-- ``topk``: 784 -> 2000 coding units keeping the top 50 (sigmoid) -> 784
-  (linear), no hidden layer, squared error, Adam 1e-3.
+- ``topk``: the features model, 784 -> 2000 coding units keeping the top 100
+  through ReLU -> 784 (linear), no hidden layer, squared error, Adam 1e-3;
+  the estimator and raw Keras train the same ``TopKAutoencoder`` (input
+  centring, dead-unit counter, AuxK loss at its defaults), the PyTorch loop
+  the same layers without the counter and AuxK.
 
 Variants:
 
@@ -67,7 +70,7 @@ MODELS = {
         n_components=2000,
         hidden_layer_sizes=(),
         sparsity="topk",
-        k=50,
+        k=100,
         loss="squared_error",
         optimizer="adam",
         learning_rate=1e-3,
@@ -85,7 +88,7 @@ def load_data(n_samples, synthetic):
     return np.ascontiguousarray(X[:n_samples])
 
 
-def keras_model(params, n_features, jit_compile):
+def keras_model(params, X, jit_compile):
     """The estimator's Keras model for ``params``, compiled with plain Keras's
     optimizer (the estimator's is a fused one, ``sk_sparse_ae.optimizers``)."""
     import keras
@@ -93,8 +96,10 @@ def keras_model(params, n_features, jit_compile):
     from sk_sparse_ae import SparseAutoencoderTransformer
 
     sae = SparseAutoencoderTransformer(**params, random_state=0)
+    sae._resolve_auto_settings(X, "fit")
+    center = X.mean(axis=0) if params["sparsity"] == "topk" else None
     model, _, _ = sae._build_model(
-        n_features, list(sae.hidden_layer_sizes), np.random.default_rng(0)
+        X.shape[1], list(sae.hidden_layer_sizes), np.random.default_rng(0), center
     )
     optimizer = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam}
     model.compile(
@@ -107,7 +112,7 @@ def keras_model(params, n_features, jit_compile):
 
 def run_raw_keras(params, X, batch_size, epochs, jit_compile):
     def fit():
-        model = keras_model(params, X.shape[1], jit_compile)
+        model = keras_model(params, X, jit_compile)
         model.fit(X, X, batch_size=batch_size, epochs=epochs, shuffle=True, verbose=0)
 
     with EpochClock() as clock:
@@ -152,7 +157,7 @@ def torch_model(params, n_features):
         pre = encoder[-1](h)
         if topk:
             values, indices = pre.topk(k, dim=1, sorted=False)
-            codings = torch.zeros_like(pre).scatter(1, indices, torch.sigmoid(values))
+            codings = torch.zeros_like(pre).scatter(1, indices, torch.relu(values))
         else:
             codings = torch.sigmoid(pre)
         h = codings

@@ -129,8 +129,10 @@ def measure(args):
             sae._make_regularizer = lambda: regularizer(
                 weight=params["sparsity_weight"], target=params["sparsity_target"]
             )
+        sae._resolve_auto_settings(X, "fit")
+        center = X.mean(axis=0) if params["sparsity"] == "topk" else None
         model, _, _ = sae._build_model(
-            X.shape[1], list(sae.hidden_layer_sizes), np.random.default_rng(0)
+            X.shape[1], list(sae.hidden_layer_sizes), np.random.default_rng(0), center
         )
         optimizer = model.optimizer
         if keras_optimizer:
