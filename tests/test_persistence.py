@@ -259,15 +259,28 @@ def test_fresh_process_loads_native_joblib_and_pickle(fitted, X, tmp_path):
 
 
 def test_loaded_transformer_continues_training_identically(X, tmp_path):
-    # The optimizer state is in the file: partial_fit after load takes the
-    # same step as partial_fit on the original (here TopK with Adam).
-    sae = SparseAutoencoderTransformer(
-        **{**TINY, "sparsity": "topk", "k": 2, "optimizer": "adam"}
-    ).fit(X)
+    # The optimizer state and the dead-unit counter are in the file:
+    # partial_fit after load takes the same step as partial_fit on the
+    # original (here TopK with Adam, and AuxK active: units count as dead
+    # after 20 samples).
+    topk = {"sparsity": "topk", "k": 1, "optimizer": "adam", "batch_size": 4}
+    auxk = {"auxk_weight": 0.25, "auxk_k": 3, "dead_after_samples": 20}
+    params = {**TINY, "n_components": 12, **topk, **auxk}
+    sae = SparseAutoencoderTransformer(**params).fit(X)
     sae.save(tmp_path / "topk.skae")
     loaded = sk_sparse_ae.load(tmp_path / "topk.skae")
+    assert loaded.get_params() == sae.get_params()
+    assert loaded.model_.auxk_k == 3 and loaded.model_.dead_after_samples == 20
     np.testing.assert_array_equal(loaded.transform(X), sae.transform(X))
+    for model in (sae, loaded):
+        counts = np.asarray(model.model_.samples_since_fired.value)
+        assert counts.max() >= 20  # some unit is dead: AuxK is in the steps
     sae.partial_fit(X)
     loaded.partial_fit(X)
     np.testing.assert_array_equal(loaded.transform(X), sae.transform(X))
+    np.testing.assert_array_equal(
+        np.asarray(loaded.model_.samples_since_fired.value),
+        np.asarray(sae.model_.samples_since_fired.value),
+    )
+    assert loaded.dead_fraction_ == sae.dead_fraction_
     assert loaded.n_iter_ == sae.n_iter_ == 3
