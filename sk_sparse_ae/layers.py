@@ -5,6 +5,8 @@ import numbers
 import keras
 from keras import ops
 
+from ._topk_selection import top_k_mask
+
 __all__ = ["Centering", "TopKActivation"]
 
 
@@ -53,19 +55,7 @@ class TopKActivation(keras.layers.Layer):
             )
 
     def call(self, inputs):
-        # The k-th largest value of each row (a constant for the gradient).
-        # Keeping entries >= it would keep every tie at the k-th place, so
-        # entries equal to it are kept in order of position until the row has
-        # k. (Cheaper on CPU than ranking whole rows with two argsorts.)
-        kth = ops.min(ops.top_k(inputs, self.k, sorted=False)[0], axis=-1)
-        kth = ops.stop_gradient(ops.expand_dims(kth, -1))
-        above = ops.greater(inputs, kth)
-        tied = ops.equal(inputs, kth)
-        n_above = ops.sum(ops.cast(above, "int32"), axis=-1, keepdims=True)
-        tie_rank = ops.cumsum(ops.cast(tied, "int32"), axis=-1)
-        keep = ops.logical_or(
-            above, ops.logical_and(tied, ops.less_equal(tie_rank, self.k - n_above))
-        )
+        keep = top_k_mask(inputs, self.k)
         # where(), not a 0/1 product: no -0.0, and 0 * inf would be NaN.
         return ops.where(keep, self.activation(inputs), ops.zeros_like(inputs))
 

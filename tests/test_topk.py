@@ -211,3 +211,28 @@ def test_sparse_output_needs_topk(digits_small):
     with pytest.raises(ValueError, match="sparse_output=True needs sparsity='topk'"):
         sae.fit(X)
     assert not hasattr(sae, "model_")
+
+
+@pytest.mark.parametrize("k", [1, 3, 8])
+def test_numpy_and_keras_selections_agree(k, monkeypatch):
+    """The NumPy selection (TensorFlow on a CPU) and the keras.ops one (GPU,
+    other backends) keep the same entries, ties and -inf included."""
+    from sk_sparse_ae import _topk_selection
+
+    rng = np.random.default_rng(k)
+    z = rng.integers(-3, 3, size=(300, 8)).astype(np.float32)
+    z[rng.random(z.shape) < 0.2] = -np.inf  # as AuxK's selection sees live units
+    masks = {}
+    for in_numpy in (True, False):
+        monkeypatch.setattr(
+            _topk_selection, "_select_in_numpy", lambda in_numpy=in_numpy: in_numpy
+        )
+        masks[in_numpy] = np.asarray(
+            tf.function(lambda x: _topk_selection.top_k_mask(x, k))(tf.constant(z))
+        )
+    np.testing.assert_array_equal(masks[True], masks[False])
+    np.testing.assert_array_equal(masks[True].sum(axis=1), k)
+    order = np.argsort(-z, axis=1, kind="stable")
+    expected = np.zeros_like(masks[True])
+    np.put_along_axis(expected, order[:, :k], True, axis=1)
+    np.testing.assert_array_equal(masks[True], expected)
