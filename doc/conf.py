@@ -48,7 +48,7 @@ extensions = [
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "_templates", "_readme_draft.md", "**/README.txt"]
+exclude_patterns = ["_build", "_templates", "**/README.txt"]
 default_role = "literal"
 
 # -- API reference -----------------------------------------------------------

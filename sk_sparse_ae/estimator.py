@@ -139,7 +139,7 @@ class SparseAutoencoderTransformer(
         the batch size, which weakened the book's batch-statistic penalty
         32-fold); the default ``1e-3`` was chosen because it reproduces the
         book's published sparsity on Fashion-MNIST more reliably across seeds
-        (README, "Reproducing the book"). Unused with ``sparsity="topk"``,
+        (user guide, "Sparsity"). Unused with ``sparsity="topk"``,
         whose sparsity is set by ``k`` alone.
 
     sparsity_target : float, default=0.1

@@ -1,7 +1,7 @@
 """Experiments on Fashion-MNIST: the book's Figure 17-11 and a downstream comparison.
 
 ``reproduce`` trains the book's sparse autoencoders and measures how sparse
-their codings are; ``compare_downstream`` trains LogisticRegression on five
+their codings are; ``compare_downstream`` trains LogisticRegression on six
 kinds of features. Both write their numbers (JSON and Markdown) and, for
 ``reproduce``, the Figure 17-11 histograms (PNG) to an output directory, and
 record the machine they ran on. The command line (``sk-sparse-ae reproduce``,
@@ -57,8 +57,8 @@ BOOK_SETTINGS = dict(
 )
 
 # (name, estimator parameters on top of BOOK_SETTINGS). "kl-book" is the
-# book's KL weight 0.05 at batch 32 in our per-sample convention (README,
-# "What sparsity_weight means"); "l1" is the book's ActivityRegularization(l1=1e-3).
+# book's KL weight 0.05 at batch 32 in our per-sample convention
+# (doc/modules/sparsity.md); "l1" is the book's ActivityRegularization(l1=1e-3).
 REPRODUCE_MODELS = (
     ("kl", {"sparsity": "kl"}),
     ("kl-book", {"sparsity": "kl", "sparsity_weight": 0.05 / 32}),

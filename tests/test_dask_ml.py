@@ -73,8 +73,8 @@ def test_parallel_post_fit_transforms_blockwise_as_locally(dask_client, data, by
     np.testing.assert_array_equal(computed, expected)
     # dask-ml 2025.1 calls map_blocks without chunks=, so the lazy array
     # claims the input's 64 columns while its blocks hold the 16 codings (the
-    # README says so; update it if this changes). map_blocks with chunks=,
-    # as the README shows, gets the shape right.
+    # docs say so in doc/modules/parallel.md; update them if this changes).
+    # map_blocks with chunks=, as the docs show, gets the shape right.
     assert codings.shape == (len(X), 64) and computed.shape == (len(X), 16)
     declared = dX.map_blocks(
         by_hand.transform,

@@ -110,7 +110,7 @@ def test_pipeline_into_scikeras_classifier(digits_split):
             n_components=32, hidden_layer_sizes=(), epochs=5, random_state=0
         ),
         # No random_state: scikeras then turns on TensorFlow's global op
-        # determinism and never turns it off (see README).
+        # determinism and never turns it off (doc/modules/keras_classifiers.md).
         scikeras.KerasClassifier(model=build, epochs=30, verbose=0),
     )
     pipe.fit(X_train, y_train)
@@ -144,7 +144,7 @@ def test_pipeline_into_keras_sklearn_classifier(digits_split):
 
 
 def test_scikeras_classifier_is_not_seen_as_a_classifier():
-    """The README's warning: scikeras 0.13 loses its classifier tags."""
+    """doc/modules/keras_classifiers.md's warning: scikeras 0.13 loses its tags."""
     scikeras = pytest.importorskip("scikeras.wrappers")
     from sklearn.base import is_classifier
 
