@@ -9,8 +9,9 @@ Adam, at ``--widths`` coding units and batch 32 and 256, on the first
 - ``topk, AuxK off``: ReLU TopK codes with the dead-unit counter
   (``auxk_weight=0``);
 - ``topk (defaults)``: as the estimator trains it, AuxK on with
-  ``dead_after_samples=60000`` (no unit can be dead within these epochs, so
-  this is the cost of the counter and the skipped AuxK branch);
+  ``dead_after_samples=10000``: the units that have not fired by then are
+  dead, and the AuxK loss is computed on them until they revive (its cost
+  grows with the number of dead units);
 - ``topk, AuxK every step``: ``dead_after_samples=1``, so nearly every unit
   counts as dead and the AuxK loss is computed in every step (the worst
   case).
@@ -21,7 +22,9 @@ epochs.
 
 Part 2, ``design`` (``--design``, ~1 h): the features model
 (``experiments.FEATURES_SETTINGS``, random_state 0, all 60,000 training
-images, 10 epochs) and variants that each undo one design choice, with
+images, 10 epochs), the same model with sigmoid codes (``sparsity=None``: the
+fit-time reference for TopK's cost over a whole run), and variants that each
+undo one design choice, with
 ``LogisticRegression(max_iter=300)`` on its codes (CSR) and the 10,000 test
 images: AuxK off; no centering (the input is not centred on its mean, the
 reconstruction bias starts at 0); unit-norm initial decoder directions
@@ -29,6 +32,7 @@ reconstruction bias starts at 0); unit-norm initial decoder directions
 
     python benchmarks/bench_topk.py --threads 2            # part 1, ~10 min
     python benchmarks/bench_topk.py --threads 2 --design   # both parts
+    python benchmarks/bench_topk.py --threads 2 --design --no-cost
 
 Writes ``benchmarks/results/bench_topk.{json,md}`` (``--output-dir``).
 """
@@ -54,6 +58,7 @@ def parse_args():
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--design", action="store_true")
+    parser.add_argument("--no-cost", action="store_true", help="skip part 1")
     parser.add_argument(
         "--output-dir", type=Path, default=RESULTS, help="default: benchmarks/results"
     )
@@ -120,6 +125,10 @@ def cost_rows(args, X):
     return rows
 
 
+def _dense(matrix):
+    return matrix.toarray() if hasattr(matrix, "toarray") else np.asarray(matrix)
+
+
 @contextmanager
 def patched(module, name, value):
     old = getattr(module, name)
@@ -146,6 +155,7 @@ def design_rows():
     unit_norm = patched(model_module, "TOPK_DECODER_NORM", 1.0)
     variants = [
         ("features model (defaults)", {}, None),
+        ("sigmoid codes (sparsity=None)", {"sparsity": None}, None),
         ("AuxK off", {"auxk_weight": 0.0}, None),
         ("no centering", {}, no_centering),
         ("unit-norm decoder init", {}, unit_norm),
@@ -154,9 +164,9 @@ def design_rows():
     ]
     rows = []
     for name, params, patch in variants:
-        sae = SparseAutoencoderTransformer(
-            **FEATURES_SETTINGS, random_state=0, sparse_output=True, **params
-        )
+        topk = params.get("sparsity", "topk") == "topk"
+        settings = {**FEATURES_SETTINGS, "random_state": 0, "sparse_output": topk}
+        sae = SparseAutoencoderTransformer(**{**settings, **params})
         start = time.perf_counter()
         if patch is None:
             sae.fit(X)
@@ -165,18 +175,18 @@ def design_rows():
                 sae.fit(X)
         fit_seconds = time.perf_counter() - start
         codes, codes_test = sae.transform(X), sae.transform(X_test)
-        assert scipy.sparse.issparse(codes)
+        assert scipy.sparse.issparse(codes) == topk
         start = time.perf_counter()
         classifier = LogisticRegression(**LOGREG_PARAMS, random_state=0).fit(codes, y)
         lr_seconds = time.perf_counter() - start
-        dead_test = int((codes_test.max(axis=0).toarray() <= 0).sum())
+        dead_test = int((_dense(codes_test.max(axis=0)) <= 0).sum())
         rows.append(
             [
                 name,
-                sae.k,
+                sae.k if topk else "-",
                 round(classifier.score(codes_test, y_test), 4),
                 dead_test,
-                round(sae.dead_fraction_, 4),
+                round(sae.dead_fraction_, 4) if topk else "-",
                 round(-sae.score(X_test), 5),
                 round(fit_seconds, 1),
                 round(lr_seconds, 1),
@@ -194,14 +204,18 @@ def main():
     (X, _), _ = load_fashion_mnist(flatten=True, as_float=True)
     X = np.ascontiguousarray(X[: args.cost_samples], dtype=np.float32)
     cost_headers = ["units", "batch", "codes", "s/epoch", "x sigmoid"]
-    cost = cost_rows(args, X)
-    sections = [
-        f"## Cost: s/epoch on {args.cost_samples} Fashion-MNIST images, no hidden "
-        f"layer, squared error, Adam; k = min(100, units // 3); median of "
-        f"{args.repeats}",
-        "",
-        format_table(cost_headers, cost, float_format=""),
-    ]
+    cost = [] if args.no_cost else cost_rows(args, X)
+    sections = (
+        []
+        if not cost
+        else [
+            f"## Cost: s/epoch on {args.cost_samples} Fashion-MNIST images, no hidden "
+            f"layer, squared error, Adam; k = min(100, units // 3); median of "
+            f"{args.repeats}",
+            "",
+            format_table(cost_headers, cost, float_format=""),
+        ]
+    )
     design_headers = [
         "variant",
         "k",

@@ -26,10 +26,16 @@ def numpy_top_k_mask(x, k):
     """
     n = x.shape[-1]
     kth = np.partition(x, n - k, axis=-1)[:, n - k : n - k + 1]
-    above = x > kth
-    tied = x == kth
-    n_above = above.sum(axis=-1, keepdims=True)
-    return above | (tied & (np.cumsum(tied, axis=-1) <= k - n_above))
+    keep = x >= kth
+    # Rows with more than k entries at or above their k-th largest value have
+    # ties at it (rare with float data); only those pay for the tie-break.
+    (tied_rows,) = np.nonzero(np.count_nonzero(keep, axis=-1) != k)
+    if tied_rows.size:
+        rows, kth_rows = x[tied_rows], kth[tied_rows]
+        above, tied = rows > kth_rows, rows == kth_rows
+        n_above = above.sum(axis=-1, keepdims=True)
+        keep[tied_rows] = above | (tied & (np.cumsum(tied, axis=-1) <= k - n_above))
+    return keep
 
 
 def top_k_mask(inputs, k):

@@ -12,15 +12,20 @@ the ``auxk_k`` largest pre-activations among the dead units of each sample
     auxk_weight * mean((decode(codes + aux_codes) - decode(codes) - (x - x_hat)) ** 2)
 
 with ``codes`` and the residual ``x - x_hat`` held constant. For a linear
-decoder, ``decode(codes + aux_codes) - decode(codes)`` is the paper's
-``aux_codes @ W_dec`` (computed so, in one product); other decoders are run
-twice. The loss is computed only in steps where some unit is dead, so it
-costs nothing once every unit is alive.
+decoder under TensorFlow, ``decode(codes + aux_codes) - decode(codes)`` is
+the paper's ``aux_codes @ W_dec`` over the dead units' columns and rows alone
+(gathered; ``_auxk_products`` explains its gradient), so its cost grows with
+the number of dead units and is nearly nothing once every unit is alive.
+Other decoders and backends compute the loss over all units with the live
+ones masked, and run the decoder twice, in steps where some unit is dead.
+Both keep the same units, so they give the same loss and gradients
+(``tests/test_auxk.py``).
 """
 
 import keras
 from keras import ops
 
+from ._auxk_products import decoder_and_auxk_products
 from ._variables import to_numpy
 from .layers import TopKActivation
 
@@ -97,15 +102,27 @@ class TopKAutoencoder(keras.Model):
         for layer in front:
             pre_activations = layer(pre_activations)
         codes = topk(pre_activations)
-        outputs = self.decoder(codes)
-        if training:
-            counts = self._count_samples_since_fired(codes)
-            if self.auxk_weight > 0:
-                dead = ops.greater_equal(counts, self.dead_after_samples)
-                self.add_loss(
-                    self.auxk_weight
-                    * self._auxk_loss(inputs, pre_activations, codes, outputs, dead)
-                )
+        if not training:
+            return self.decoder(codes)
+        counts = self._count_samples_since_fired(codes)
+        if self.auxk_weight == 0:
+            return self.decoder(codes)
+        dead = ops.greater_equal(counts, self.dead_after_samples)
+        if self._linear_decoder() is not None and _gather_dead_columns():
+            outputs, aux_reconstruction = self._decode_with_dead_columns(
+                codes, pre_activations, dead
+            )
+            residual = ops.stop_gradient(inputs - outputs)
+            # Without dead units the product is empty (zeros): the loss is 0.
+            aux_loss = ops.where(
+                ops.any(dead), self._auxk_error(aux_reconstruction, residual), 0.0
+            )
+        else:
+            outputs = self.decoder(codes)
+            aux_loss = self._masked_auxk_loss(
+                inputs, pre_activations, codes, outputs, dead
+            )
+        self.add_loss(self.auxk_weight * aux_loss)
         return outputs
 
     def _count_samples_since_fired(self, codes):
@@ -119,31 +136,65 @@ class TopKAutoencoder(keras.Model):
         self.samples_since_fired.assign(counts)
         return counts
 
-    def _auxk_loss(self, inputs, pre_activations, codes, outputs, dead):
+    @staticmethod
+    def _auxk_error(aux_reconstruction, residual):
+        # In Keras's loss dtype (floatx), whatever the dtype policy's compute
+        # dtype: the losses are added up in floatx.
+        error = ops.cast(aux_reconstruction - residual, keras.config.floatx())
+        return ops.mean(ops.square(error))
+
+    def _masked_auxk_loss(self, inputs, pre_activations, codes, outputs, dead):
+        """The AuxK loss over all units, live ones masked (any decoder, backend)."""
+
         def loss():
             # Live units' pre-activations become -inf, so the selection only
             # keeps dead ones (a -inf that is "kept" goes through ReLU to 0).
             dead_only = ops.where(dead, pre_activations, float("-inf"))
             aux_codes = self._auxk_selection(dead_only)
             aux_codes = ops.where(dead, aux_codes, ops.zeros_like(aux_codes))
-            aux_reconstruction = self._decode_change(codes, aux_codes)
             residual = ops.stop_gradient(inputs - outputs)
-            # In Keras's loss dtype (floatx), whatever the dtype policy's
-            # compute dtype: the losses are added up in floatx.
-            error = ops.cast(aux_reconstruction - residual, keras.config.floatx())
-            return ops.mean(ops.square(error))
+            return self._auxk_error(self._decode_change(codes, aux_codes), residual)
 
         return ops.cond(
             ops.any(dead), loss, lambda: ops.zeros((), dtype=keras.config.floatx())
         )
 
+    def _decode_with_dead_columns(self, codes, pre_activations, dead):
+        """The linear decoder's output and ``aux_codes @ W_dec``, from the
+        dead units' columns and rows only."""
+        import tensorflow as tf
+
+        layer = self._linear_decoder()
+        dead_units = tf.reshape(tf.where(dead), [-1])
+        dead_pre = tf.gather(pre_activations, dead_units, axis=1)
+        aux_codes = tf.cond(
+            tf.size(dead_units) <= self._auxk_selection.k,
+            lambda: ops.relu(dead_pre),  # every dead unit is among the k_aux
+            lambda: self._auxk_selection(dead_pre),
+        )
+        # As the Dense layer computes, in the codes' (compute) dtype.
+        kernel = ops.cast(layer.kernel, codes.dtype)
+        outputs, aux_reconstruction = decoder_and_auxk_products(
+            codes, aux_codes, dead_units, kernel
+        )
+        if layer.bias is not None:
+            outputs = ops.add(outputs, ops.cast(layer.bias, codes.dtype))
+        return outputs, aux_reconstruction
+
+    def _linear_decoder(self):
+        """The decoder's Dense layer if it is one linear layer, else None."""
+        (first, *rest) = self.decoder.layers
+        if not rest and first.activation is keras.activations.linear:
+            return first
+        return None
+
     def _decode_change(self, codes, aux_codes):
         """``decode(codes + aux_codes) - decode(codes)``, differentiated with
         respect to ``aux_codes`` and the decoder's weights only."""
-        (first, *rest) = self.decoder.layers
-        if not rest and first.activation is keras.activations.linear:
+        layer = self._linear_decoder()
+        if layer is not None:
             # One linear layer: the paper's aux_codes @ W_dec, one product.
-            return ops.matmul(aux_codes, first.kernel)
+            return ops.matmul(aux_codes, layer.kernel)
         codes = ops.stop_gradient(codes)
         return self.decoder(codes + aux_codes) - self.decoder(codes)
 
@@ -171,3 +222,8 @@ class TopKAutoencoder(keras.Model):
         config["encoder"] = keras.saving.deserialize_keras_object(config["encoder"])
         config["decoder"] = keras.saving.deserialize_keras_object(config["decoder"])
         return cls(**config)
+
+
+def _gather_dead_columns():
+    """Whether the AuxK loss gathers the dead columns (dynamic shapes: TF only)."""
+    return keras.backend.backend() == "tensorflow"

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from sk_sparse_ae import topk_autoencoder
 from sk_sparse_ae.layers import Centering, TopKActivation
 from sk_sparse_ae.topk_autoencoder import TopKAutoencoder
 
@@ -71,9 +72,15 @@ def numpy_topk_relu(z, k):
     return np.where(keep, np.maximum(z, 0), 0), keep
 
 
-def test_auxk_loss_and_gradient_match_numpy():
+# auxk_k=1: fewer than the dead units, so AuxK selects among them; 8: all kept.
+@pytest.mark.parametrize("auxk_k", [1, 3, 8])
+@pytest.mark.parametrize("gather_dead_columns", [True, False])
+def test_auxk_loss_and_gradient_match_numpy(auxk_k, gather_dead_columns, monkeypatch):
+    monkeypatch.setattr(
+        topk_autoencoder, "_gather_dead_columns", lambda: gather_dead_columns
+    )
     rng = np.random.default_rng(0)
-    n_features, n_components, k, auxk_k, weight, dead_after = 5, 8, 2, 3, 0.5, 8
+    n_features, n_components, k, weight, dead_after = 5, 8, 2, 0.5, 8
     model = tiny_model(
         n_features,
         n_components,
@@ -99,8 +106,10 @@ def test_auxk_loss_and_gradient_match_numpy():
         model(x, training=True)
         (aux_loss,) = model.losses
     variables = [coding.kernel, coding.bias, recon.kernel, recon.bias]
+    # The gathered computation's kernel gradient is IndexedSlices (dead rows).
     grads = [
-        None if g is None else np.asarray(g) for g in tape.gradient(aux_loss, variables)
+        None if g is None else np.asarray(tf.convert_to_tensor(g))
+        for g in tape.gradient(aux_loss, variables)
     ]
 
     # NumPy, in float64, with the float32 weights the model holds.
@@ -112,7 +121,7 @@ def test_auxk_loss_and_gradient_match_numpy():
     after = np.where(fired, 0, before + len(x))
     np.testing.assert_array_equal(counts(model), after)
     dead = after >= dead_after
-    assert 0 < dead.sum() < n_components  # some dead, some alive
+    assert 1 < dead.sum() < n_components  # some dead, some alive
     residual = xc + np.asarray(centering.offset) - (codes @ W_dec + b_dec)
     dead_pre = np.where(dead, pre, -np.inf)
     aux_codes, aux_kept = numpy_topk_relu(dead_pre, auxk_k)
@@ -207,3 +216,37 @@ def test_deep_decoder_auxk_uses_the_change_the_dead_units_make():
     np.testing.assert_allclose(float(aux_loss), expected, rtol=1e-5)
     # The live units' codes are held fixed: their encoder weights get nothing.
     assert np.all(grad_kernel[:, ~dead] == 0) and np.any(grad_kernel[:, dead] != 0)
+
+
+@pytest.mark.parametrize("auxk_k", [1, 8])
+def test_gathered_auxk_gives_the_masked_training_gradient(auxk_k, monkeypatch):
+    """With the reconstruction loss too: the dead rows' AuxK gradient lands
+    on the same kernel gradient as plain automatic differentiation gives."""
+    rng = np.random.default_rng(1)
+    model = tiny_model(5, 8, 2, auxk_k=auxk_k, auxk_weight=0.5, dead_after=8)
+    for layer in (model.encoder.get_layer("codings"), model.decoder.layers[0]):
+        layer.set_weights([rng.normal(size=w.shape) for w in layer.get_weights()])
+    # Units 0-3 (counters at 8) lose to the others; some stay positive for AuxK.
+    model.encoder.get_layer("codings").bias.assign([-1, -2, -1, -2, 3, 3, 3, 3])
+    before = np.array([8, 8, 8, 8, 0, 0, 3, 7], dtype="int32")
+    x = rng.normal(size=(6, 5)).astype("float32")
+
+    def gradients(gather):
+        monkeypatch.setattr(topk_autoencoder, "_gather_dead_columns", lambda: gather)
+        model.samples_since_fired.assign(before)
+        with tf.GradientTape() as tape:
+            outputs = model(x, training=True)
+            loss = tf.reduce_mean((x - outputs) ** 2) + tf.add_n(model.losses)
+        dead = counts(model) >= 8
+        grads = tape.gradient(loss, model.trainable_variables)
+        return float(loss), [np.asarray(tf.convert_to_tensor(g)) for g in grads], dead
+
+    loss_gathered, grads_gathered, dead = gradients(True)
+    loss_masked, grads_masked, _ = gradients(False)
+    assert 1 < dead.sum() < 8
+    W, b = model.encoder.get_layer("codings").get_weights()
+    offset = np.asarray(model.encoder.get_layer("centering").offset)
+    assert ((x - offset) @ W + b)[:, dead].max() > 0  # AuxK codes are not all 0
+    np.testing.assert_allclose(loss_gathered, loss_masked, rtol=1e-6)
+    for gathered, masked in zip(grads_gathered, grads_masked, strict=True):
+        np.testing.assert_allclose(gathered, masked, rtol=1e-5, atol=1e-6)

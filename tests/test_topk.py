@@ -91,6 +91,8 @@ def test_gradient_flows_only_through_kept_units():
     dense = keras.layers.Dense(6, activation=None)
     topk = TopKActivation(k=2, activation="sigmoid")
     dense.build((None, 5))
+    # Fixed weights (not Keras's unseeded initializer): some unit is never kept.
+    dense.set_weights([rng.normal(size=(5, 6)), rng.normal(size=6)])
     with tf.GradientTape() as tape:
         loss = tf.reduce_sum(topk(dense(x)) * v)
     grad_kernel, grad_bias = tape.gradient(loss, [dense.kernel, dense.bias])
