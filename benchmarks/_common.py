@@ -74,6 +74,7 @@ def machine_info(n_threads, note=BENCHMARK_NOTE):
                 "numpy",
                 "scikit-learn",
                 "keras",
+                "tensorflow",
                 "tensorflow-cpu",
                 "jax",
                 "torch",

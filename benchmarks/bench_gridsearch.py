@@ -82,7 +82,8 @@ class PerStepFit(TimedTransformer):
 class NewModelEachFit(TimedTransformer):
     """Trains the model built for this fit instead of a pooled one."""
 
-    def _train_pooled(self, X_train, X_val, rng):
+    def _train_pooled(self, X_train, X_val, rng, center):
+        # The model built for this fit already starts from ``center``.
         return self._train(X_train, X_val, rng)
 
 

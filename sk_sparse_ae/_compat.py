@@ -1,7 +1,8 @@
-"""The one place that imports scikit-learn's private APIs.
+"""The one place that imports scikit-learn's (and TensorFlow's) private APIs.
 
 scikit-learn's underscore modules change between releases; every use of them in
-this package goes through here so that a new release needs one edit.
+this package goes through here so that a new release needs one edit. The same
+holds for the one TensorFlow internal used, :func:`in_xla_compilation`.
 """
 
 from sklearn.base import _fit_context
@@ -17,5 +18,24 @@ __all__ = [
     "InvalidParameterError",
     "StrOptions",
     "_fit_context",
+    "in_xla_compilation",
     "validate_parameter_constraints",
 ]
+
+
+def in_xla_compilation():
+    """Whether TensorFlow is tracing a function for XLA (``jit_compile=True``).
+
+    XLA cannot compile a ``tf.numpy_function``; TensorFlow has no public way
+    to ask, so this uses the helper its own ops use. If that helper moves,
+    the answer is False and an XLA-compiled TopK model fails to compile with
+    TensorFlow's own error.
+    """
+    try:
+        import tensorflow as tf
+        from tensorflow.python.ops.control_flow_util import (
+            GraphOrParentsInXlaContext,
+        )
+    except ImportError:
+        return False
+    return bool(GraphOrParentsInXlaContext(tf.compat.v1.get_default_graph()))

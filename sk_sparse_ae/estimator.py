@@ -150,8 +150,9 @@ class SparseAutoencoderTransformer(
         Number of coding units kept per sample with ``sparsity="topk"``; at
         most ``n_components`` (checked in :meth:`fit`). Chosen for features:
         with 2,000 units on Fashion-MNIST, a linear classifier on the codes
-        gains with ``k`` (50: 88.5%, 100: 88.9%, 200: 89.2% test accuracy)
-        while the codes get less sparse; 100 keeps 5% of 2,000 units on, and
+        gains with ``k`` (50: 88.3%, 100: 88.7%, 200: 88.9% test accuracy,
+        ``benchmarks/results/bench_topk_design.md``) while the codes get less
+        sparse; 100 keeps 5% of 2,000 units on, and
         at the default 300 units it is the book's KL model's number of
         active units (99 above 0.1). Used only with ``sparsity="topk"``.
 
@@ -236,8 +237,8 @@ class SparseAutoencoderTransformer(
     sparse_output : bool, default=False
         With ``sparsity="topk"``, whether :meth:`transform` returns a
         :class:`scipy.sparse.csr_matrix` (only the at most ``k`` non-zero
-        codes per row are stored: 60,000 x 2,000 codes with ``k=50`` take
-        about 36 MB instead of 960 MB dense in float64). Linear models such
+        codes per row are stored: 60,000 x 2,000 codes with ``k=100`` take
+        about 72 MB instead of 960 MB dense in float64). Linear models such
         as :class:`~sklearn.linear_model.LogisticRegression` take it
         directly, and :meth:`inverse_transform` accepts it. Needs
         ``sparsity="topk"`` (checked in :meth:`fit`).

@@ -24,10 +24,11 @@ _OPTIMIZERS = {
 }
 
 # Norm of each coding unit's initial decoder direction in TopK models. On
-# Fashion-MNIST (2,000 units, k=50, 10 epochs) 0.1 gave 88.5% downstream
-# accuracy and unit norm 87.5%: with Adam's fixed step size (1e-3 per
-# weight), small weights let the directions move further from their random
-# start.
+# Fashion-MNIST (the features model: 2,000 units, k=100, 10 epochs) 0.1 gave
+# 88.7% downstream accuracy and unit norm 88.0%
+# (benchmarks/results/bench_topk_design.md): with Adam's fixed step size
+# (1e-3 per weight), small weights let the directions move further from their
+# random start.
 TOPK_DECODER_NORM = 0.1
 # Clips the data mean before its logit becomes a sigmoid output's bias.
 _LOGIT_CLIP = 1e-3

@@ -11,21 +11,20 @@ the ``auxk_k`` largest pre-activations among the dead units of each sample
 
     auxk_weight * mean((decode(codes + aux_codes) - decode(codes) - (x - x_hat)) ** 2)
 
-with ``codes`` and the residual ``x - x_hat`` held constant. For a linear
-decoder under TensorFlow, ``decode(codes + aux_codes) - decode(codes)`` is
-the paper's ``aux_codes @ W_dec`` over the dead units' columns and rows alone
-(gathered; ``_auxk_products`` explains its gradient), so its cost grows with
-the number of dead units and is nearly nothing once every unit is alive.
-Other decoders and backends compute the loss over all units with the live
-ones masked, and run the decoder twice, in steps where some unit is dead.
-Both keep the same units, so they give the same loss and gradients
+with ``codes`` and the residual ``x - x_hat`` held constant, in steps where
+some unit is dead. For a linear decoder under TensorFlow,
+``decode(codes + aux_codes) - decode(codes)`` is the paper's
+``aux_codes @ W_dec``, computed over the dead units' columns and rows alone
+(gathered), so its cost grows with the number of dead units instead of being
+a second pass through the whole decoder. Other decoders and backends
+compute it over all units with the live ones masked (running the decoder
+twice). Both keep the same units, so they give the same loss and gradients
 (``tests/test_auxk.py``).
 """
 
 import keras
 from keras import ops
 
-from ._auxk_products import decoder_and_auxk_products
 from ._variables import to_numpy
 from .layers import TopKActivation
 
@@ -105,24 +104,13 @@ class TopKAutoencoder(keras.Model):
         if not training:
             return self.decoder(codes)
         counts = self._count_samples_since_fired(codes)
-        if self.auxk_weight == 0:
-            return self.decoder(codes)
-        dead = ops.greater_equal(counts, self.dead_after_samples)
-        if self._linear_decoder() is not None and _gather_dead_columns():
-            outputs, aux_reconstruction = self._decode_with_dead_columns(
-                codes, pre_activations, dead
+        outputs = self.decoder(codes)
+        if self.auxk_weight > 0:
+            dead = ops.greater_equal(counts, self.dead_after_samples)
+            self.add_loss(
+                self.auxk_weight
+                * self._auxk_loss(inputs, pre_activations, codes, outputs, dead)
             )
-            residual = ops.stop_gradient(inputs - outputs)
-            # Without dead units the product is empty (zeros): the loss is 0.
-            aux_loss = ops.where(
-                ops.any(dead), self._auxk_error(aux_reconstruction, residual), 0.0
-            )
-        else:
-            outputs = self.decoder(codes)
-            aux_loss = self._masked_auxk_loss(
-                inputs, pre_activations, codes, outputs, dead
-            )
-        self.add_loss(self.auxk_weight * aux_loss)
         return outputs
 
     def _count_samples_since_fired(self, codes):
@@ -136,35 +124,40 @@ class TopKAutoencoder(keras.Model):
         self.samples_since_fired.assign(counts)
         return counts
 
-    @staticmethod
-    def _auxk_error(aux_reconstruction, residual):
-        # In Keras's loss dtype (floatx), whatever the dtype policy's compute
-        # dtype: the losses are added up in floatx.
-        error = ops.cast(aux_reconstruction - residual, keras.config.floatx())
-        return ops.mean(ops.square(error))
-
-    def _masked_auxk_loss(self, inputs, pre_activations, codes, outputs, dead):
-        """The AuxK loss over all units, live ones masked (any decoder, backend)."""
+    def _auxk_loss(self, inputs, pre_activations, codes, outputs, dead):
+        layer = self._linear_decoder()
 
         def loss():
-            # Live units' pre-activations become -inf, so the selection only
-            # keeps dead ones (a -inf that is "kept" goes through ReLU to 0).
-            dead_only = ops.where(dead, pre_activations, float("-inf"))
-            aux_codes = self._auxk_selection(dead_only)
-            aux_codes = ops.where(dead, aux_codes, ops.zeros_like(aux_codes))
+            if layer is not None and _gather_dead_columns():
+                aux_reconstruction = self._dead_columns_reconstruction(
+                    pre_activations, layer.kernel, dead
+                )
+            else:
+                aux_reconstruction = self._masked_reconstruction(
+                    pre_activations, codes, dead
+                )
             residual = ops.stop_gradient(inputs - outputs)
-            return self._auxk_error(self._decode_change(codes, aux_codes), residual)
+            # In Keras's loss dtype (floatx), whatever the dtype policy's
+            # compute dtype: the losses are added up in floatx.
+            error = ops.cast(aux_reconstruction - residual, keras.config.floatx())
+            return ops.mean(ops.square(error))
 
         return ops.cond(
             ops.any(dead), loss, lambda: ops.zeros((), dtype=keras.config.floatx())
         )
 
-    def _decode_with_dead_columns(self, codes, pre_activations, dead):
-        """The linear decoder's output and ``aux_codes @ W_dec``, from the
-        dead units' columns and rows only."""
+    def _masked_reconstruction(self, pre_activations, codes, dead):
+        # Live units' pre-activations become -inf, so the selection only
+        # keeps dead ones (a -inf that is "kept" goes through ReLU to 0).
+        dead_only = ops.where(dead, pre_activations, float("-inf"))
+        aux_codes = self._auxk_selection(dead_only)
+        aux_codes = ops.where(dead, aux_codes, ops.zeros_like(aux_codes))
+        return self._decode_change(codes, aux_codes)
+
+    def _dead_columns_reconstruction(self, pre_activations, kernel, dead):
+        """``aux_codes @ W_dec`` from the dead units' columns and rows only."""
         import tensorflow as tf
 
-        layer = self._linear_decoder()
         dead_units = tf.reshape(tf.where(dead), [-1])
         dead_pre = tf.gather(pre_activations, dead_units, axis=1)
         aux_codes = tf.cond(
@@ -172,14 +165,9 @@ class TopKAutoencoder(keras.Model):
             lambda: ops.relu(dead_pre),  # every dead unit is among the k_aux
             lambda: self._auxk_selection(dead_pre),
         )
-        # As the Dense layer computes, in the codes' (compute) dtype.
-        kernel = ops.cast(layer.kernel, codes.dtype)
-        outputs, aux_reconstruction = decoder_and_auxk_products(
-            codes, aux_codes, dead_units, kernel
-        )
-        if layer.bias is not None:
-            outputs = ops.add(outputs, ops.cast(layer.bias, codes.dtype))
-        return outputs, aux_reconstruction
+        # In the codes' (compute) dtype, as the decoder's Dense layer computes.
+        dead_rows = tf.gather(ops.cast(kernel, dead_pre.dtype), dead_units)
+        return tf.matmul(aux_codes, dead_rows)
 
     def _linear_decoder(self):
         """The decoder's Dense layer if it is one linear layer, else None."""

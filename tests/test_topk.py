@@ -238,3 +238,14 @@ def test_numpy_and_keras_selections_agree(k, monkeypatch):
     expected = np.zeros_like(masks[True])
     np.put_along_axis(expected, order[:, :k], True, axis=1)
     np.testing.assert_array_equal(masks[True], expected)
+
+
+def test_selection_compiles_with_xla():
+    """Under XLA (which cannot run NumPy) the keras.ops selection is used."""
+    from sk_sparse_ae import _topk_selection
+
+    z = np.random.default_rng(0).normal(size=(16, 40)).astype(np.float32)
+    compiled = tf.function(lambda x: _topk_selection.top_k_mask(x, 5), jit_compile=True)
+    np.testing.assert_array_equal(
+        np.asarray(compiled(tf.constant(z))), _topk_selection.numpy_top_k_mask(z, 5)
+    )
