@@ -25,6 +25,7 @@ twice). Both keep the same units, so they give the same loss and gradients
 import keras
 from keras import ops
 
+from ._compat import in_xla_compilation
 from ._variables import to_numpy
 from .layers import TopKActivation
 
@@ -213,5 +214,6 @@ class TopKAutoencoder(keras.Model):
 
 
 def _gather_dead_columns():
-    """Whether the AuxK loss gathers the dead columns (dynamic shapes: TF only)."""
-    return keras.backend.backend() == "tensorflow"
+    """Whether the AuxK loss gathers the dead columns: their number changes
+    from step to step, a dynamic shape only TensorFlow without XLA runs."""
+    return keras.backend.backend() == "tensorflow" and not in_xla_compilation()
