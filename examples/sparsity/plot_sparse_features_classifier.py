@@ -13,8 +13,9 @@ features each image activates.
 It uses a subset of the data to run in under a minute; the user guide's
 "Downstream results" page has the same comparison on all 60,000 images with
 other feature extractors (PCA, an RBM, kernel features, the book's KL
-autoencoder), where these codes reach 88.7% test accuracy against 84.4% for
-the pixels.
+autoencoder), where these codes reach 88.5% test accuracy against 84.3% for
+the pixels. On the subset the margin is smaller (a run of this script gave
+85.4% against 84.9%).
 """
 
 # %%
