@@ -33,6 +33,13 @@ reconstruction bias starts at 0); unit-norm initial decoder directions
     python benchmarks/bench_topk.py --threads 2            # part 1, ~10 min
     python benchmarks/bench_topk.py --threads 2 --design   # both parts
     python benchmarks/bench_topk.py --threads 2 --design --no-cost
+    python benchmarks/bench_topk.py --threads 2 --whole-fits 2 --no-cost
+
+Part 3, ``whole fits`` (``--whole-fits N``, ~3 min per repeat): the features
+model and the same model with sigmoid codes (``sparsity=None``), each fitted
+on all 60,000 training images for its 10 epochs, interleaved, ``N`` times;
+seconds per fit (first fits in the process trace the models; the pool then
+reuses them) and the median ratio.
 
 Writes ``benchmarks/results/bench_topk.{json,md}`` (``--output-dir``).
 """
@@ -59,6 +66,7 @@ def parse_args():
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--design", action="store_true")
     parser.add_argument("--no-cost", action="store_true", help="skip part 1")
+    parser.add_argument("--whole-fits", type=int, default=0, metavar="N")
     parser.add_argument(
         "--output-dir", type=Path, default=RESULTS, help="default: benchmarks/results"
     )
@@ -196,6 +204,34 @@ def design_rows():
     return rows
 
 
+def whole_fit_rows(repeats):
+    from sk_sparse_ae import SparseAutoencoderTransformer, load_fashion_mnist
+    from sk_sparse_ae.experiments import FEATURES_SETTINGS
+
+    (X, _), _ = load_fashion_mnist(flatten=True, as_float=True)
+    variants = {"features model (defaults)": {}, "sigmoid codes": {"sparsity": None}}
+    times = {name: [] for name in variants}
+    for repeat in range(repeats):
+        for name, params in variants.items():
+            sae = SparseAutoencoderTransformer(
+                **{**FEATURES_SETTINGS, "random_state": 0, **params}
+            )
+            start = time.perf_counter()
+            sae.fit(X)
+            times[name].append(round(time.perf_counter() - start, 1))
+            print(name, repeat, times[name][-1], flush=True)
+    reference = float(np.median(times["sigmoid codes"]))
+    return [
+        [
+            name,
+            " ".join(map(str, seconds)),
+            round(float(np.median(seconds)), 1),
+            round(float(np.median(seconds)) / reference, 2),
+        ]
+        for name, seconds in times.items()
+    ]
+
+
 def main():
     args = parse_args()
     limit_threads(args.threads)
@@ -235,6 +271,15 @@ def main():
             "",
             format_table(design_headers, design, float_format=""),
         ]
+    whole_headers = ["model", "fit s, in order", "median fit s", "x sigmoid codes"]
+    whole = whole_fit_rows(args.whole_fits) if args.whole_fits else []
+    if whole:
+        sections += [
+            "",
+            "## Whole fits: Fashion-MNIST 60,000 images, 10 epochs, interleaved",
+            "",
+            format_table(whole_headers, whole, float_format=""),
+        ]
     machine = machine_info(args.threads)
     text = "\n".join(["# TopK codes", "", *sections, "", f"machine: {machine}"])
     print(text)
@@ -243,6 +288,7 @@ def main():
         "machine": machine,
         "cost": {"headers": cost_headers, "rows": cost},
         "design": {"headers": design_headers, "rows": design},
+        "whole_fits": {"headers": whole_headers, "rows": whole},
     }
     write_files("bench_topk", record, text + "\n", args.output_dir)
 
