@@ -15,7 +15,8 @@ interleaved repeat by repeat:
 Variants:
 
 - ``estimator``: ``SparseAutoencoderTransformer.fit`` (each epoch one
-  compiled loop, ``sk_sparse_ae/training.py``);
+  compiled loop, ``sk_sparse_ae/training.py``); ``jit_compile=True``: each
+  step of that loop compiled with XLA;
 - ``raw keras``: the identical Keras model (``sk_sparse_ae.model``) with
   Keras's own optimizer, plain ``model.fit(X, X, shuffle=True)``; ``+ XLA``:
   compiled with ``jit_compile=True``;
@@ -25,8 +26,8 @@ Variants:
   installed (``pip install "torch==2.13.0"``);
 - the GEMM floor: the matrix products of one training step alone (forward,
   weight gradient, and input gradient of every layer but the first, real
-  shapes) in one TensorFlow graph loop and in PyTorch; "x floor" divides by
-  the faster of the two.
+  shapes) in one TensorFlow graph loop (oneDNN's kernels; and compiled with
+  XLA, its own) and in PyTorch; "x floor" divides by the fastest.
 
 Seconds per epoch are steady state: the median of the epochs after the first
 (which traces or compiles). ``total fit s`` is the whole call.
@@ -36,6 +37,7 @@ Seconds per epoch are steady state: the median of the epochs after the first
 """
 
 import argparse
+import functools
 import math
 import os
 import sys
@@ -120,11 +122,15 @@ def run_raw_keras(params, X, batch_size, epochs, jit_compile):
     return total, clock.steady_epoch_seconds()
 
 
-def run_estimator(params, X, batch_size, epochs):
+def run_estimator(params, X, batch_size, epochs, jit_compile="auto"):
     from sk_sparse_ae import SparseAutoencoderTransformer
 
     sae = SparseAutoencoderTransformer(
-        **params, batch_size=batch_size, epochs=epochs, random_state=0
+        **params,
+        batch_size=batch_size,
+        epochs=epochs,
+        random_state=0,
+        jit_compile=jit_compile,
     )
     with EpochClock() as clock:
         total, _ = timed(lambda: sae.fit(X))
@@ -252,11 +258,18 @@ def _n_floor_steps(params, batch):
 
 
 def tensorflow_gemm_floor(
-    params, n_samples, n_features, batch_size, reps=3, clock=time.perf_counter
+    params,
+    n_samples,
+    n_features,
+    batch_size,
+    reps=3,
+    clock=time.perf_counter,
+    jit_compile=False,
 ):
     """Seconds per epoch of the training GEMMs alone in one TensorFlow graph
-    loop (its oneDNN kernels, no Python per step); CPU seconds of the process
-    with ``clock=time.process_time``."""
+    loop (its oneDNN kernels, no Python per step; XLA's with
+    ``jit_compile=True``); CPU seconds of the process with
+    ``clock=time.process_time``."""
     import tensorflow as tf
 
     rng = np.random.default_rng(0)
@@ -267,7 +280,7 @@ def tensorflow_gemm_floor(
             for x, w, dy, needs in _step_arrays(params, batch, n_features, rng)
         ]
 
-        @tf.function
+        @tf.function(jit_compile=jit_compile)
         def steps(n):
             total = tf.constant(0.0)
             for i in tf.range(n):
@@ -344,7 +357,7 @@ def main():
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[32, 256])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
-    parser.add_argument("--no-xla", action="store_true", help="skip raw keras + XLA")
+    parser.add_argument("--no-xla", action="store_true", help="skip the XLA variants")
     parser.add_argument(
         "--quick",
         action="store_true",
@@ -384,10 +397,17 @@ def main():
             ),
         }
         if not args.no_xla:
+            variants["estimator, jit_compile=True"] = lambda b, p=params, X=X: (
+                run_estimator(p, X, b, args.epochs, True)
+            )
             variants["raw keras + XLA"] = lambda b, p=params, X=X: run_raw_keras(
                 p, X, b, args.epochs, True
             )
         floor_functions = {"tensorflow": tensorflow_gemm_floor}
+        if not args.no_xla:
+            floor_functions["tensorflow XLA"] = functools.partial(
+                tensorflow_gemm_floor, jit_compile=True
+            )
         if _have_torch():
             variants["pytorch loop"] = lambda b, p=params, X=X: run_torch(
                 p, X, b, args.epochs

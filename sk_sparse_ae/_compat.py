@@ -2,7 +2,8 @@
 
 scikit-learn's underscore modules change between releases; every use of them in
 this package goes through here so that a new release needs one edit. The same
-holds for the one TensorFlow internal used, :func:`in_xla_compilation`.
+holds for the one TensorFlow internal used, :func:`in_xla_compilation`, and the
+one Keras internal, :func:`keras_auto_jit_compile`.
 """
 
 from sklearn.base import _fit_context
@@ -19,6 +20,7 @@ __all__ = [
     "StrOptions",
     "_fit_context",
     "in_xla_compilation",
+    "keras_auto_jit_compile",
     "validate_parameter_constraints",
 ]
 
@@ -39,3 +41,14 @@ def in_xla_compilation():
     except ImportError:
         return False
     return bool(GraphOrParentsInXlaContext(tf.compat.v1.get_default_graph()))
+
+
+def keras_auto_jit_compile(model):
+    """What ``model.compile(jit_compile="auto")`` resolves to on this machine.
+
+    Keras's rule (XLA where TensorFlow sees a device other than the CPU and
+    every layer supports it) has no public name; if the method moves, the
+    answer is False, Keras's choice on the CPU.
+    """
+    resolve = getattr(model, "_resolve_auto_jit_compile", None)
+    return bool(resolve()) if resolve is not None else False

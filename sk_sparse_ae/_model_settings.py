@@ -13,6 +13,7 @@ import numpy as np
 from ._auto_settings import KERAS_LOSSES, OUTPUT_ACTIVATIONS
 from ._variables import to_numpy
 from .layers import TopKActivation
+from .losses import SigmoidCrossEntropy
 from .model import flat_layers, optimizer_name
 from .regularizers import KLDivergenceSparsity, L1Sparsity
 
@@ -132,7 +133,7 @@ def _model_settings(model):
         "n_components": codings.units,
         "hidden_layer_sizes": widths,
         "activation": activations.pop() if len(activations) == 1 else activations,
-        "loss": (model.loss, _activation_name(decoder_dense[-1])),
+        "loss": (_loss_name(model.loss), _activation_name(decoder_dense[-1])),
         "optimizer": optimizer_name(optimizer),
         "learning_rate": float(to_numpy(optimizer.learning_rate)),
     }
@@ -159,6 +160,11 @@ def _model_settings(model):
     elif isinstance(regularizer, L1Sparsity):
         settings["sparsity_weight"] = _float(regularizer.l1)
     return settings
+
+
+def _loss_name(loss):
+    # Files saved before SigmoidCrossEntropy hold Keras's loss name.
+    return loss.name if isinstance(loss, SigmoidCrossEntropy) else loss
 
 
 def _dense(model):

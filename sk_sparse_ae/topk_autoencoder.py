@@ -115,7 +115,9 @@ class TopKAutoencoder(keras.Model):
         return outputs
 
     def _count_samples_since_fired(self, codes):
-        fired = ops.any(ops.greater(codes, 0), axis=0)
+        # any(codes > 0) over the batch, as a max: a float reduction over the
+        # batch took a third of the bool one's time at (32, 2000).
+        fired = ops.greater(ops.max(codes, axis=0), 0)
         batch_size = ops.cast(ops.shape(codes)[0], "int32")
         counts = ops.where(
             fired,

@@ -213,8 +213,9 @@ def _call_numbers(n_calls):
 # is then negligible.
 _ROWS_PER_CALL = 16384
 
-# One compiled loop per model, kept as long as the model (the model pool
-# reuses a model across fits: no retracing for new data or batch size).
+# The compiled loops of each model, with and without XLA, kept as long as the
+# model (the model pool reuses a model across fits: no retracing for new data
+# or batch size).
 _steps_functions = weakref.WeakKeyDictionary()
 
 
@@ -228,12 +229,15 @@ def steps_function(model, n_features):
     batches ``first_step`` to ``first_step + n_steps - 1`` (fewer at the end
     of the order), one step each, in one ``tf.while_loop``. It returns the
     model's metric results (``model.get_metrics_result()``). The step is the
-    model's own ``train_step`` on ``(rows, rows)`` (XLA-compiled if the model
-    was compiled with ``jit_compile=True``), so subclasses that override it or
-    ``compute_loss`` train the same way as in ``fit``. Traced once per model:
-    the shapes are left unknown, except the number of features.
+    model's own ``train_step`` on ``(rows, rows)``, XLA-compiled if the
+    model's ``jit_compile`` is true (the loop itself is not: under XLA it
+    ran 25 times slower), so subclasses that override ``train_step`` or
+    ``compute_loss`` train the same way as in ``fit``. Traced once per model
+    and XLA setting: the shapes are left unknown, except the number of
+    features.
     """
-    run_steps = _steps_functions.get(model)
+    jit_compile = bool(model.jit_compile)
+    run_steps = _steps_functions.get(model, {}).get(jit_compile)
     if run_steps is not None:
         return run_steps
     # A weak reference: the function, a value of _steps_functions, must not
@@ -243,7 +247,7 @@ def steps_function(model, n_features):
     def train_step(rows):
         return model_ref().train_step((rows, rows))
 
-    if model.jit_compile:
+    if jit_compile:
         train_step = tf.function(train_step, jit_compile=True)
 
     @tf.function(
@@ -272,7 +276,7 @@ def steps_function(model, n_features):
     # TensorFlow's frequent-retracing check counts traces per code object, so
     # calling five new models' tf.functions would print a retracing warning.
     traced = run_steps.get_concrete_function()
-    _steps_functions[model] = traced
+    _steps_functions.setdefault(model, {})[jit_compile] = traced
     return traced
 
 

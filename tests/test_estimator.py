@@ -249,6 +249,7 @@ def test_clone_keeps_every_parameter():
         tol=0.5,
         random_state=11,
         verbose=1,
+        jit_compile=True,
         sparse_output=True,
     )
     assert set(params) == set(SparseAutoencoderTransformer().get_params())
