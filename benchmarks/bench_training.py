@@ -16,7 +16,9 @@ Variants:
 
 - ``estimator``: ``SparseAutoencoderTransformer.fit`` (each epoch one
   compiled loop, ``sk_sparse_ae/training.py``); ``jit_compile=True``: each
-  step of that loop compiled with XLA;
+  step of that loop compiled with XLA; ``Keras's cross-entropy`` (``kl``
+  only): compiled with Keras's ``"binary_crossentropy"`` instead of
+  ``sk_sparse_ae.losses.SigmoidCrossEntropy``, as before that class;
 - ``raw keras``: the identical Keras model (``sk_sparse_ae.model``) with
   Keras's own optimizer, plain ``model.fit(X, X, shuffle=True)``; ``+ XLA``:
   compiled with ``jit_compile=True``;
@@ -92,10 +94,12 @@ def load_data(n_samples, synthetic):
 
 def keras_model(params, X, jit_compile):
     """The estimator's Keras model for ``params``, compiled with plain Keras's
-    optimizer (the estimator's is a fused one, ``sk_sparse_ae.optimizers``)."""
+    loss and optimizer (the estimator's are ``sk_sparse_ae.losses`` and
+    ``sk_sparse_ae.optimizers``)."""
     import keras
 
     from sk_sparse_ae import SparseAutoencoderTransformer
+    from sk_sparse_ae._auto_settings import KERAS_LOSSES
 
     sae = SparseAutoencoderTransformer(**params, random_state=0)
     sae._resolve_auto_settings(X, "fit")
@@ -105,7 +109,7 @@ def keras_model(params, X, jit_compile):
     )
     optimizer = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam}
     model.compile(
-        loss=model.loss,
+        loss=KERAS_LOSSES[params["loss"]],
         optimizer=optimizer[params["optimizer"]](learning_rate=params["learning_rate"]),
         jit_compile=jit_compile,
     )
@@ -122,10 +126,39 @@ def run_raw_keras(params, X, batch_size, epochs, jit_compile):
     return total, clock.steady_epoch_seconds()
 
 
-def run_estimator(params, X, batch_size, epochs, jit_compile="auto"):
+def _with_kerass_cross_entropy():
+    """The estimator compiled with Keras's ``"binary_crossentropy"`` instead of
+    ``SigmoidCrossEntropy`` (what it did before), trained without the model
+    pool so that its models never serve the plain estimator."""
     from sk_sparse_ae import SparseAutoencoderTransformer
 
-    sae = SparseAutoencoderTransformer(
+    class KerasCrossEntropy(SparseAutoencoderTransformer):
+        def _build_model(self, *args):
+            model, encoder, decoder = super()._build_model(*args)
+            model.compile(
+                loss="binary_crossentropy",
+                optimizer=model.optimizer,
+                jit_compile=model.jit_compile,
+            )
+            return model, encoder, decoder
+
+        def _train_pooled(self, X_train, X_val, rng, center):
+            return self._train(X_train, X_val, rng)
+
+    return KerasCrossEntropy
+
+
+def run_estimator(
+    params, X, batch_size, epochs, jit_compile="auto", kerass_cross_entropy=False
+):
+    from sk_sparse_ae import SparseAutoencoderTransformer
+
+    estimator = (
+        _with_kerass_cross_entropy()
+        if kerass_cross_entropy
+        else SparseAutoencoderTransformer
+    )
+    sae = estimator(
         **params,
         batch_size=batch_size,
         epochs=epochs,
@@ -392,6 +425,12 @@ def main():
         X = np.ascontiguousarray(X_all[: samples[model_name]])
         variants = {
             "estimator": lambda b, p=params, X=X: run_estimator(p, X, b, args.epochs),
+        }
+        if params["loss"] == "binary_crossentropy":
+            variants["estimator, Keras's cross-entropy"] = lambda b, p=params, X=X: (
+                run_estimator(p, X, b, args.epochs, kerass_cross_entropy=True)
+            )
+        variants |= {
             "raw keras": lambda b, p=params, X=X: run_raw_keras(
                 p, X, b, args.epochs, False
             ),

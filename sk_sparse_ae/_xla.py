@@ -1,16 +1,16 @@
 """Whether a fit trains with XLA: the estimator's ``jit_compile`` parameter.
 
-XLA compiles each training step into fused loops. On the CPU the step's
-elementwise work (activations, the cross-entropy and their gradients, the
-bias gradients) is most of the time outside the matrix products, and XLA
-fuses it: the book's model trained 1.7-2x faster per epoch at batch 256 and
-about 1.1x at batch 32, on 2 Intel Xeon cores, where XLA's own matrix
-products were 8-12% slower than oneDNN's
-(``benchmarks/bench_training.py``). It costs a compilation of about a
-second per model and batch shape, and XLA orders floating-point sums its own
-way, so results differ from the uncompiled step's within float32 rounding.
-TopK models select their units with TensorFlow's ``top_k`` under XLA
-(``_topk_selection``), which on the CPU is slower than what XLA saves.
+XLA compiles each training step into fused loops. On the CPU much of a step
+is elementwise work around the matrix products (activations, the loss and
+their gradients, bias gradients, the update), and XLA fuses it: the book's
+model trained in 0.67x the time per epoch at batch 256, and no faster at
+batch 32 (1.08x), on 2 Intel Xeon cores, where XLA's own matrix products
+were 5-10% slower than oneDNN's (``benchmarks/bench_training.py``). It
+costs a compilation of about a second per model and batch shape, and XLA
+orders floating-point sums its own way, so results differ from the
+uncompiled step's within float32 rounding. TopK models select their units
+with TensorFlow's ``top_k`` under XLA (``_topk_selection``), which on the
+CPU costs more than XLA saves (1.3-1.7x the time).
 
 ``"auto"`` is Keras's own choice, XLA where TensorFlow sees an accelerator
 and not on the CPU: what every fit did before the parameter existed.

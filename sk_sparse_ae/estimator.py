@@ -241,9 +241,9 @@ class SparseAutoencoderTransformer(
         Whether training compiles each step with XLA, as Keras's
         ``Model.compile(jit_compile=...)``. ``"auto"`` is Keras's choice: XLA
         where TensorFlow sees a GPU, not on the CPU. On the CPU, ``True``
-        trained the default (sigmoid-coding) model 1.7-2x faster per epoch
-        at ``batch_size=256`` and about 1.1x at 32, after a compilation of
-        about a second per fit and batch shape; it is slower with
+        trained the book's model in 0.67x the time per epoch at
+        ``batch_size=256`` and no faster at 32, after a compilation of about
+        a second per fit and batch shape; it is slower with
         ``sparsity="topk"``, whose unit selection XLA runs with TensorFlow's
         ``top_k`` (``benchmarks/bench_training.py``). XLA sums in its own
         order: results agree with ``False`` to float32 rounding, not bit

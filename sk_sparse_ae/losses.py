@@ -3,13 +3,14 @@
 Keras computes the binary cross-entropy of a sigmoid layer's output from its
 logits ``z`` (the output tensor carries them), with TensorFlow's
 ``sigmoid_cross_entropy_with_logits``: ``relu(z) - z * y + log1p(exp(-|z|))``,
-nine elementwise ops whose gradients add about thirty more, each a pass over
-the ``(batch, n_features)`` output. On the book's model that was the largest
-part of a training step on the CPU, more than all of its matrix products
-together at batch 256 (TensorFlow's profiler). :class:`SigmoidCrossEntropy`
-computes the same value as ``softplus(z) - z * y``: two elementwise ops and
-a subtraction, whose gradient TensorFlow forms in about five more; the book's
-model trained 10-15% faster per step (``benchmarks/bench_training.py``).
+about ten elementwise ops whose gradients add as many again, each a pass over
+the ``(batch, n_features)`` output: on the book's model at batch 256 that
+was half of a training step's busy CPU time, more than all of its matrix
+products (TensorFlow's profiler). :class:`SigmoidCrossEntropy` computes the
+same value as ``softplus(z) - z * y``, which TensorFlow differentiates in a
+few ops (20 per step for the loss and its gradient, against 38): the book's
+model trained 7% faster per epoch at batch 32 and 14% at batch 256
+(``benchmarks/bench_training.py``).
 ``softplus(z) = relu(z) + log1p(exp(-|z|))`` exactly, so the two differ only
 in float32 rounding. Without the logits (another backend, a dtype cast
 between the layer and the loss) it is Keras's own binary cross-entropy.
@@ -18,7 +19,7 @@ between the layer and the loss) it is Keras's own binary cross-entropy.
 import keras
 from keras import ops
 
-__all__ = ["SigmoidCrossEntropy", "make_loss"]
+__all__ = ["SigmoidCrossEntropy"]
 
 
 @keras.saving.register_keras_serializable(package="sk_sparse_ae")

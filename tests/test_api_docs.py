@@ -11,6 +11,7 @@ from sk_sparse_ae import (
     diagnostics,
     experiments,
     layers,
+    losses,
     plotting,
     topk_autoencoder,
 )
@@ -24,6 +25,7 @@ MODULES = [
     experiments,
     datasets,
     layers,
+    losses,
     topk_autoencoder,
 ]
 

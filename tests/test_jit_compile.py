@@ -5,7 +5,7 @@ import pytest
 import tensorflow as tf
 from conftest import SMALL
 
-from sk_sparse_ae import SparseAutoencoderTransformer
+from sk_sparse_ae import SparseAutoencoderTransformer, load
 from sk_sparse_ae._compat import InvalidParameterError
 from sk_sparse_ae.training import steps_function
 
@@ -79,3 +79,14 @@ def test_partial_fit_trains_with_xla(digits_small):
 def test_a_bad_value_is_named(digits_small):
     with pytest.raises(InvalidParameterError, match=r"jit_compile.*'yes'"):
         SparseAutoencoderTransformer(jit_compile="yes").fit(digits_small[0])
+
+
+def test_save_and_load_keep_the_setting(digits_small, tmp_path):
+    X = digits_small[0]
+    sae = _fit(X, jit_compile=True)
+    sae.save(tmp_path / "xla.skae")
+    loaded = load(tmp_path / "xla.skae")
+    assert loaded.get_params()["jit_compile"] is True
+    np.testing.assert_array_equal(loaded.transform(X), sae.transform(X))
+    loaded.partial_fit(X[:64])
+    assert loaded.model_.jit_compile
