@@ -241,8 +241,8 @@ class SparseAutoencoderTransformer(
         Whether training compiles each step with XLA, as Keras's
         ``Model.compile(jit_compile=...)``. ``"auto"`` is Keras's choice: XLA
         where TensorFlow sees a GPU, not on the CPU. On the CPU, ``True``
-        trained the book's model in 0.67x the time per epoch at
-        ``batch_size=256`` and no faster at 32, after a compilation of about
+        trained the book's model in 0.79x the time per epoch at
+        ``batch_size=256`` and 1.23x at 32, after a compilation of about
         a second per fit and batch shape; it is slower with
         ``sparsity="topk"``, whose unit selection XLA runs with TensorFlow's
         ``top_k`` (``benchmarks/bench_training.py``). XLA sums in its own

@@ -9,7 +9,7 @@ was half of a training step's busy CPU time, more than all of its matrix
 products (TensorFlow's profiler). :class:`SigmoidCrossEntropy` computes the
 same value as ``softplus(z) - z * y``, which TensorFlow differentiates in a
 few ops (20 per step for the loss and its gradient, against 38): the book's
-model trained 7% faster per epoch at batch 32 and 14% at batch 256
+model trained in 0.83x the time per epoch at batch 32 and 0.87x at 256
 (``benchmarks/bench_training.py``).
 ``softplus(z) = relu(z) + log1p(exp(-|z|))`` exactly, so the two differ only
 in float32 rounding. Without the logits (another backend, a dtype cast

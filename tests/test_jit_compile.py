@@ -25,7 +25,7 @@ def _fit(X, **params):
 
 def _uses_xla(model):
     """Whether the compiled training loop of ``model`` calls an XLA cluster."""
-    graph = steps_function(model, model.input_shape[-1]).graph.as_graph_def()
+    graph = steps_function(model, model.input_shape[-1], 32).graph.as_graph_def()
     functions = [node for f in graph.library.function for node in f.node_def]
     return any(node.attr["_XlaMustCompile"].b for node in [*graph.node, *functions])
 

@@ -112,7 +112,9 @@ def test_compiled_loop_equals_one_keras_step_per_batch(
     # fit_shuffled runs the steps in compiled loops under TensorFlow (a whole
     # epoch per call, or rows_per_call rows); it must train exactly as Keras's
     # own fit does, one step per batch, on the batches of shuffled_epochs:
-    # same weights, optimizer state and history.
+    # the same weights, optimizer state and history, to float32 rounding (the
+    # loop's full batches have a static shape, for which TensorFlow may pick
+    # other kernels; up to 3e-8 apart after 3 epochs here).
     monkeypatch.setattr(training, "_ROWS_PER_CALL", rows_per_call)
     X = float32_copy(digits_small[0][:203])  # 203 rows: a smaller last batch
     params = {"n_components": 16, "hidden_layer_sizes": (8,), **params}
@@ -134,7 +136,9 @@ def test_compiled_loop_equals_one_keras_step_per_batch(
         shuffle=False,
         **fit,
     )
-    assert history.history == reference.history
+    assert history.history.keys() == reference.history.keys()
+    for name, values in history.history.items():
+        np.testing.assert_allclose(values, reference.history[name], rtol=1e-5)
     for model in (compiled, per_step):
         assert int(model.optimizer.iterations) == 3 * -(-len(X) // batch_size)
     for got, expected in zip(
@@ -142,7 +146,9 @@ def test_compiled_loop_equals_one_keras_step_per_batch(
         [*per_step.weights, *per_step.optimizer.variables],
         strict=True,
     ):
-        np.testing.assert_array_equal(np.asarray(got), np.asarray(expected))
+        np.testing.assert_allclose(
+            np.asarray(got), np.asarray(expected), rtol=1e-4, atol=1e-6
+        )
 
 
 def test_the_compiled_loop_does_not_keep_its_model_alive():
