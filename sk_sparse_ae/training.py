@@ -162,7 +162,6 @@ def fit_shuffled(model, X, *, batch_size, epochs, rng, **fit_kwargs):
     calls_per_epoch = -(-n_steps // steps_per_call)
     order = np.arange(len(X), dtype=np.int64)
     epoch_order = None
-    batch_size = tf.constant(batch_size, tf.int64)
     steps_per_call_tensor = tf.constant(steps_per_call, tf.int64)
 
     def train_function(iterator):
@@ -172,9 +171,7 @@ def fit_shuffled(model, X, *, batch_size, epochs, rng, **fit_kwargs):
             rng.shuffle(order)
             epoch_order = tf.constant(order)
         first_step = tf.constant(call * steps_per_call, tf.int64)
-        return run_steps(
-            data, epoch_order, batch_size, first_step, steps_per_call_tensor
-        )
+        return run_steps(data, epoch_order, first_step, steps_per_call_tensor)
 
     # Keras's fit calls model.train_function once per group of steps, here
     # calls_per_epoch groups per epoch of a dataset that only numbers them
@@ -225,7 +222,7 @@ _steps_functions = weakref.WeakKeyDictionary()
 def steps_function(model, n_features, batch_size):
     """A compiled function running consecutive steps of ``model.train_step``.
 
-    ``run_steps(data, order, batch_size, first_step, n_steps)`` trains on the
+    ``run_steps(data, order, first_step, n_steps)`` trains on the
     rows of ``data`` (float32, ``(n_samples, n_features)``) in the order of
     ``order`` (int64 row indices), cut into batches of ``batch_size`` rows and
     a last, smaller one, as Keras's ``fit`` would batch the reordered rows:
@@ -236,13 +233,12 @@ def steps_function(model, n_features, batch_size):
     model's ``jit_compile`` is true (the loop itself is not: under XLA it
     ran 25 times slower), so subclasses that override ``train_step`` or
     ``compute_loss`` train the same way as in ``fit``. Traced once per model,
-    XLA setting and ``batch_size`` (an int, the only one the function
-    accepts): the full batches run with their shape known, ``(batch_size,
-    n_features)``, and the last, smaller one (if any) through a second copy
-    of the step with its batch dimension unknown. With the shape known
-    TensorFlow ran the book's model's steps 22% faster at batch 32 and 11%
-    at 256, side by side (``doc/modules/performance.md``); the number of
-    rows is left unknown.
+    XLA setting and ``batch_size``: the full batches run with their shape
+    known, ``(batch_size, n_features)``, and the last, smaller one (if any)
+    through a second copy of the step with its batch dimension unknown.
+    With the shape known TensorFlow ran the book's model's steps 22% faster
+    at batch 32 and 11% at 256, side by side
+    (``doc/modules/performance.md``); the number of rows is left unknown.
     """
     key = (bool(model.jit_compile), int(batch_size))
     jit_compile, batch_size = key
@@ -265,17 +261,14 @@ def steps_function(model, n_features, batch_size):
             tf.TensorSpec((None,), tf.int64),
             tf.TensorSpec((), tf.int64),
             tf.TensorSpec((), tf.int64),
-            tf.TensorSpec((), tf.int64),
         ],
         autograph=False,
     )
-    def run_steps(data, order, batch_size_tensor, first_step, n_steps):
-        tf.debugging.assert_equal(
-            batch_size_tensor, tf.constant(batch_size, tf.int64), "batch_size"
-        )
+    def run_steps(data, order, first_step, n_steps):
         n_rows = tf.size(order, tf.int64)
         n_full = n_rows // batch_size
         stop = tf.minimum(first_step + n_steps, (n_rows + batch_size - 1) // batch_size)
+        full_stop = tf.minimum(stop, n_full)
 
         def batch(i):
             return tf.gather(data, order[i * batch_size : (i + 1) * batch_size])
@@ -289,7 +282,7 @@ def steps_function(model, n_features, batch_size):
             return tf.constant(0)
 
         tf.while_loop(
-            lambda i: i < tf.minimum(stop, n_full),
+            lambda i: i < full_stop,
             full_step,
             (first_step,),
             parallel_iterations=1,
