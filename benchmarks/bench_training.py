@@ -15,10 +15,12 @@ interleaved repeat by repeat:
 Variants:
 
 - ``estimator``: ``SparseAutoencoderTransformer.fit`` (each epoch one
-  compiled loop, ``sk_sparse_ae/training.py``); ``jit_compile=True``: each
-  step of that loop compiled with XLA; ``Keras's cross-entropy`` (``kl``
+  compiled loop, ``sk_sparse_ae/training.py``); ``jit_compile=True``: that
+  loop compiled with XLA as one program; ``Keras's cross-entropy`` (``kl``
   only): compiled with Keras's ``"binary_crossentropy"`` instead of
   ``sk_sparse_ae.losses.SigmoidCrossEntropy``, as before that class;
+  ``auxk_weight=0`` (``topk`` only): without the AuxK loss, whose products
+  over the dead units' rows the GEMM floor does not count;
 - ``raw keras``: the identical Keras model (``sk_sparse_ae.model``) with
   Keras's own optimizer, plain ``model.fit(X, X, shuffle=True)``; ``+ XLA``:
   compiled with ``jit_compile=True``;
@@ -29,12 +31,15 @@ Variants:
 - the GEMM floor: the matrix products of one training step alone (forward,
   weight gradient, and input gradient of every layer but the first, real
   shapes) in one TensorFlow graph loop (oneDNN's kernels; and compiled with
-  XLA, its own) and in PyTorch; "x floor" divides by the fastest.
+  XLA, its own) and in PyTorch; "x floor" divides by the fastest;
+- the optimizer update alone: the fused kernel per variable the estimator
+  runs (``sk_sparse_ae.optimizers``), once per step over every weight; the
+  same cost at any batch size, a part of every step that no GEMM counts.
 
 Seconds per epoch are steady state: the median of the epochs after the first
 (which traces or compiles). ``total fit s`` is the whole call.
 
-    python benchmarks/bench_training.py            # ~10 min on 2 idle cores (estimate)
+    python benchmarks/bench_training.py            # ~16 min on 2 idle cores
     python benchmarks/bench_training.py --quick    # ~1 min, small data
 """
 
@@ -149,7 +154,13 @@ def _with_kerass_cross_entropy():
 
 
 def run_estimator(
-    params, X, batch_size, epochs, jit_compile="auto", kerass_cross_entropy=False
+    params,
+    X,
+    batch_size,
+    epochs,
+    jit_compile="auto",
+    kerass_cross_entropy=False,
+    **extra_params,
 ):
     from sk_sparse_ae import SparseAutoencoderTransformer
 
@@ -160,6 +171,7 @@ def run_estimator(
     )
     sae = estimator(
         **params,
+        **extra_params,
         batch_size=batch_size,
         epochs=epochs,
         random_state=0,
@@ -340,6 +352,59 @@ def tensorflow_gemm_floor(
     return _epoch_seconds(step_seconds, n_samples, batch_size)
 
 
+def tensorflow_update_seconds(params, n_samples, n_features, batch_size, reps=3):
+    """Seconds per epoch of the optimizer's weight update alone: one fused
+    kernel per variable (``sk_sparse_ae.optimizers``) over every kernel and
+    bias of the model, once per step. Its cost does not depend on the batch."""
+    import tensorflow as tf
+
+    rng = np.random.default_rng(0)
+    shapes = [
+        s
+        for n_in, n_out in layer_shapes(params, n_features)
+        for s in ((n_in, n_out), (n_out,))
+    ]
+    variables = [
+        [tf.Variable(rng.random(shape, dtype=np.float32)) for _ in range(3)]
+        for shape in shapes
+    ]
+    grads = [
+        tf.constant(rng.random(shape, dtype=np.float32) * 1e-3) for shape in shapes
+    ]
+    adam = params["optimizer"] == "adam"
+
+    @tf.function
+    def steps(n):
+        for _ in tf.range(n):
+            for (var, m, v), grad in zip(variables, grads, strict=True):
+                if adam:
+                    tf.raw_ops.ResourceApplyAdam(
+                        var=var.handle,
+                        m=m.handle,
+                        v=v.handle,
+                        beta1_power=0.9,
+                        beta2_power=0.999,
+                        lr=1e-3,
+                        beta1=0.9,
+                        beta2=0.999,
+                        epsilon=1e-7,
+                        grad=grad,
+                    )
+                else:
+                    tf.raw_ops.ResourceApplyGradientDescent(
+                        var=var.handle, alpha=1.0, delta=grad
+                    )
+
+    n = 50
+    steps(tf.constant(1))
+    seconds = []
+    for _ in range(reps):
+        start = time.perf_counter()
+        steps(tf.constant(n))
+        seconds.append((time.perf_counter() - start) / n)
+    return min(seconds) * -(-n_samples // batch_size)
+
+
 def torch_gemm_floor(params, n_samples, n_features, batch_size, reps=3):
     """The same GEMMs in PyTorch (its BLAS), one Python call each."""
     import torch
@@ -435,6 +500,10 @@ def main():
                 p, X, b, args.epochs, False
             ),
         }
+        if params["sparsity"] == "topk":
+            variants["estimator, auxk_weight=0"] = lambda b, p=params, X=X: (
+                run_estimator(p, X, b, args.epochs, auxk_weight=0.0)
+            )
         if not args.no_xla:
             variants["estimator, jit_compile=True"] = lambda b, p=params, X=X: (
                 run_estimator(p, X, b, args.epochs, True)
@@ -457,6 +526,7 @@ def main():
             totals = {name: [] for name in variants}
             epochs = {name: [] for name in variants}
             floors = {name: [] for name in floor_functions}
+            updates = []
             for _ in range(args.repeats):  # interleaved: every variant each repeat
                 for name, run in variants.items():
                     total, per_epoch = run(batch_size)
@@ -466,6 +536,9 @@ def main():
                     floors[name].append(
                         floor_function(params, len(X), X.shape[1], batch_size)
                     )
+                updates.append(
+                    tensorflow_update_seconds(params, len(X), X.shape[1], batch_size)
+                )
             floor = min(median(seconds) for seconds in floors.values())
             raw = median(epochs["raw keras"])
             for name in variants:
@@ -498,6 +571,20 @@ def main():
                         median(seconds) / floor,
                     ]
                 )
+            optimizer = "Adam" if params["optimizer"] == "adam" else "SGD"
+            rows.append(
+                [
+                    model_name,
+                    len(X),
+                    batch_size,
+                    f"optimizer update alone (fused {optimizer})",
+                    median(updates),
+                    min(updates),
+                    math.nan,
+                    median(updates) / raw,
+                    median(updates) / floor,
+                ]
+            )
             print(f"done: {model_name} batch {batch_size}", flush=True)
 
     data_name = "random data" if args.synthetic else "Fashion-MNIST"

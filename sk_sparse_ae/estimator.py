@@ -238,12 +238,14 @@ class SparseAutoencoderTransformer(
         epoch, ``2`` one line per epoch.
 
     jit_compile : bool or "auto", default="auto"
-        Whether training compiles each step with XLA, as Keras's
-        ``Model.compile(jit_compile=...)``. ``"auto"`` is Keras's choice: XLA
-        where TensorFlow sees a GPU, not on the CPU. On the CPU, ``True``
-        trained the book's model in 0.79x the time per epoch at
-        ``batch_size=256`` and 1.23x at 32, after a compilation of about
-        a second per fit and batch shape; it is slower with
+        Whether training is compiled with XLA, as Keras's
+        ``Model.compile(jit_compile=...)`` (here the loop over each call's
+        batches is compiled as one program). ``"auto"`` is Keras's choice:
+        XLA where TensorFlow sees a GPU, not on the CPU. On the CPU, ``True``
+        trained the book's model in 0.69x the time per epoch at
+        ``batch_size=256`` and 0.94x at 32, after a compilation of about a
+        second for each new model, batch size and number of rows: worth it
+        on long fits, not on many short ones. It is slower with
         ``sparsity="topk"``, whose unit selection XLA runs with TensorFlow's
         ``top_k`` (``benchmarks/bench_training.py``). XLA sums in its own
         order: results agree with ``False`` to float32 rounding, not bit

@@ -229,16 +229,19 @@ def steps_function(model, n_features, batch_size):
     batches ``first_step`` to ``first_step + n_steps - 1`` (fewer at the end
     of the order), one step each, in one ``tf.while_loop``. It returns the
     model's metric results (``model.get_metrics_result()``). The step is the
-    model's own ``train_step`` on ``(rows, rows)``, XLA-compiled if the
-    model's ``jit_compile`` is true (the loop itself is not: under XLA it
-    ran 25 times slower), so subclasses that override ``train_step`` or
-    ``compute_loss`` train the same way as in ``fit``. Traced once per model,
-    XLA setting and ``batch_size``: the full batches run with their shape
-    known, ``(batch_size, n_features)``, and the last, smaller one (if any)
-    through a second copy of the step with its batch dimension unknown.
-    With the shape known TensorFlow ran the book's model's steps 22% faster
-    at batch 32 and 11% at 256, side by side
+    model's own ``train_step`` on ``(rows, rows)``, so subclasses that
+    override ``train_step`` or ``compute_loss`` train the same way as in
+    ``fit``. Traced once per model, XLA setting and ``batch_size``: the full
+    batches run with their shape known, ``(batch_size, n_features)``, and
+    the last, smaller one (if any) through a second copy of the step with its
+    batch dimension unknown. With the shape known TensorFlow ran the book's
+    model's steps 22% faster at batch 32 and 11% at 256, side by side
     (``doc/modules/performance.md``); the number of rows is left unknown.
+
+    If the model's ``jit_compile`` is true, the loop over the full batches
+    is compiled with XLA as one program (XLA compiles it again for each new
+    shape of ``data`` or ``order``), and the last batch runs as an
+    XLA-compiled step of its own (compiled for each new size).
     """
     key = (bool(model.jit_compile), int(batch_size))
     jit_compile, batch_size = key
@@ -252,8 +255,30 @@ def steps_function(model, n_features, batch_size):
     def train_step(rows):
         return model_ref().train_step((rows, rows))
 
+    def full_steps(data, order, first_step, full_stop):
+        def full_step(i):
+            # A slice of static size: XLA needs it, and TensorFlow picks
+            # faster kernels for a known batch shape.
+            rows = tf.gather(data, tf.slice(order, [i * batch_size], [batch_size]))
+            train_step(tf.ensure_shape(rows, (batch_size, n_features)))
+            return (i + 1,)
+
+        tf.while_loop(
+            lambda i: i < full_stop, full_step, (first_step,), parallel_iterations=1
+        )
+        return tf.constant(0)
+
+    last_step = train_step
     if jit_compile:
-        train_step = tf.function(train_step, jit_compile=True)
+        # The loop over the full batches as one XLA program, not a loop of
+        # XLA-compiled steps: no TensorFlow dispatch between steps (the
+        # book's model: 0.71x the time per step at batch 32, 0.78x at 256;
+        # benchmarks/bench_xla_loop.py).
+        # The batch size must be a constant here: XLA needs the slice's size
+        # (with it a tensor, the loop ran 25 times slower). The last batch,
+        # whose size varies with the data, runs as a step of its own.
+        full_steps = tf.function(full_steps, jit_compile=True, autograph=False)
+        last_step = tf.function(train_step, jit_compile=True, autograph=False)
 
     @tf.function(
         input_signature=[
@@ -268,26 +293,13 @@ def steps_function(model, n_features, batch_size):
         n_rows = tf.size(order, tf.int64)
         n_full = n_rows // batch_size
         stop = tf.minimum(first_step + n_steps, (n_rows + batch_size - 1) // batch_size)
-        full_stop = tf.minimum(stop, n_full)
+        full_steps(data, order, first_step, tf.minimum(stop, n_full))
 
-        def batch(i):
-            return tf.gather(data, order[i * batch_size : (i + 1) * batch_size])
-
-        def full_step(i):
-            train_step(tf.ensure_shape(batch(i), (batch_size, n_features)))
-            return (i + 1,)
-
-        def last_step():
-            train_step(batch(n_full))
+        def run_last_step():
+            last_step(tf.gather(data, order[n_full * batch_size :]))
             return tf.constant(0)
 
-        tf.while_loop(
-            lambda i: i < full_stop,
-            full_step,
-            (first_step,),
-            parallel_iterations=1,
-        )
-        tf.cond(stop > n_full, last_step, lambda: tf.constant(0))
+        tf.cond(stop > n_full, run_last_step, lambda: tf.constant(0))
         return model_ref().get_metrics_result()
 
     # Traced here, once per model and batch size, and called as a concrete

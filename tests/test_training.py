@@ -116,10 +116,32 @@ def test_compiled_loop_equals_one_keras_step_per_batch(
     # loop's full batches have a static shape, for which TensorFlow may pick
     # other kernels; up to 3e-8 apart after 3 epochs here).
     monkeypatch.setattr(training, "_ROWS_PER_CALL", rows_per_call)
-    X = float32_copy(digits_small[0][:203])  # 203 rows: a smaller last batch
+    _check_loop_equals_keras_fit(digits_small[0], params, jit_compile=False)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(sparsity="kl", batch_size=32),
+        dict(sparsity="topk", k=2, optimizer="adam", dead_after_samples=40),
+    ],
+)
+def test_the_xla_loop_equals_one_xla_step_per_batch(digits_small, params, monkeypatch):
+    # Under XLA the loop over the full batches is one XLA program and the
+    # smaller last batch an XLA-compiled step of its own; Keras's fit runs
+    # every step as an XLA-compiled step. Several calls per epoch (40 rows
+    # each), starting mid-epoch: the same batches, steps and results.
+    monkeypatch.setattr(training, "_ROWS_PER_CALL", 40)
+    _check_loop_equals_keras_fit(digits_small[0], params, jit_compile=True)
+
+
+def _check_loop_equals_keras_fit(X, params, jit_compile):
+    X = float32_copy(X[:203])  # 203 rows: a smaller last batch
     params = {"n_components": 16, "hidden_layer_sizes": (8,), **params}
     batch_size = params.get("batch_size", 32)
     compiled, per_step = _two_identical_models(params, X)
+    for model in (compiled, per_step):
+        model.jit_compile = jit_compile
     fit = dict(verbose=0, validation_data=(X[:50], X[:50]))
     history = fit_shuffled(
         compiled,
