@@ -20,7 +20,7 @@ Every model is traced once before timing (a warm-up fit on 1,024 images;
 the model pool then reuses the traced model), so the times are steady
 epochs.
 
-Part 2, ``design`` (``--design``, ~1 h): the features model
+Part 2, ``design`` (``--design``, ~11 min): the features model
 (``experiments.FEATURES_SETTINGS``, random_state 0, all 60,000 training
 images, 10 epochs), the same model with sigmoid codes (``sparsity=None``: the
 fit-time reference for TopK's cost over a whole run), and variants that each
