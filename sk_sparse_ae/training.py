@@ -293,7 +293,18 @@ def steps_function(model, n_features, batch_size):
         n_rows = tf.size(order, tf.int64)
         n_full = n_rows // batch_size
         stop = tf.minimum(first_step + n_steps, (n_rows + batch_size - 1) // batch_size)
-        full_steps(data, order, first_step, tf.minimum(stop, n_full))
+        full_stop = tf.minimum(stop, n_full)
+        if jit_compile:
+            # XLA compiles the loop's batch slice for the data's shape, which
+            # fails where the data is shorter than one batch: only called
+            # when there is a full batch to train on.
+            tf.cond(
+                full_stop > first_step,
+                lambda: full_steps(data, order, first_step, full_stop),
+                lambda: tf.constant(0),
+            )
+        else:
+            full_steps(data, order, first_step, full_stop)
 
         def run_last_step():
             last_step(tf.gather(data, order[n_full * batch_size :]))

@@ -48,6 +48,21 @@ def test_the_loop_is_compiled_as_asked(digits_small):
     assert not sae.model_.jit_compile and not _uses_xla(sae.model_)
 
 
+@pytest.mark.parametrize("n_samples", [20, 64])
+def test_xla_trains_on_fewer_rows_than_a_batch_or_on_full_batches_only(
+    digits_small, n_samples
+):
+    # 20 rows: no full batch of 64, only the smaller last one; 64 rows: one
+    # full batch and no smaller one.
+    X = digits_small[0][:n_samples]
+    params = dict(batch_size=64, epochs=3)
+    xla = _fit(X, **params, jit_compile=True)
+    plain = _fit(X, **params, jit_compile=False)
+    assert int(xla.model_.optimizer.iterations) == 3
+    for a, b in zip(plain.model_.get_weights(), xla.model_.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-5)
+
+
 def test_auto_is_kerass_choice_on_the_cpu_and_changes_nothing(digits_small):
     X = digits_small[0]
     auto, plain = _fit(X), _fit(X, jit_compile=False)
