@@ -397,12 +397,8 @@ def tensorflow_update_seconds(params, n_samples, n_features, batch_size, reps=3)
 
     n = 50
     steps(tf.constant(1))
-    seconds = []
-    for _ in range(reps):
-        start = time.perf_counter()
-        steps(tf.constant(n))
-        seconds.append((time.perf_counter() - start) / n)
-    return min(seconds) * -(-n_samples // batch_size)
+    step_seconds = min(timed(lambda: steps(tf.constant(n)))[0] / n for _ in range(reps))
+    return step_seconds * -(-n_samples // batch_size)
 
 
 def torch_gemm_floor(params, n_samples, n_features, batch_size, reps=3):
