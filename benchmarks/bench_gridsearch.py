@@ -6,7 +6,7 @@ digits (scaled to [0, 1]), scored by the estimator's ``score``, with
 
 - ``current``: ``SparseAutoencoderTransformer`` as it is: one Keras ``fit``
   call per fit, on a pooled model already traced by an earlier fit of the
-  same architecture in the same process (``sk_sparse_ae/model_pool.py``);
+  same architecture in the same process (``sk_sparse_ae/training/_pool.py``);
 - ``per-step fit``: the pooled model trained by Keras's ``fit`` one step per
   batch (the estimator before its whole-epoch loop, ``training.fit_shuffled``);
 - ``new model each fit``: the estimator without the pool (every fit builds and
@@ -64,7 +64,7 @@ class PerStepFit(TimedTransformer):
     def _train(self, X_train, X_val, rng):
         import keras
 
-        from sk_sparse_ae.training import shuffled_epochs
+        from sk_sparse_ae.training._loop import shuffled_epochs
 
         history = self.model_.fit(
             shuffled_epochs(X_train, self.batch_size, self.epochs, rng),

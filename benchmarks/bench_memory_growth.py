@@ -8,7 +8,7 @@ fit and ``gc.collect()``. The verdict compares RSS at fit 25 (after the
 warm-up: TensorFlow's runtime, the first traces) with the last fit; issue 10
 asks for at most 10% growth from fit 25 to fit 150. Also counted: the
 ``CustomGradient`` entries in TensorFlow's gradient registry, which held a
-traced graph per model before ``sk_sparse_ae/_leaks.py``.
+traced graph per model before ``sk_sparse_ae/_tf/gradient_registry.py``.
 
     python benchmarks/bench_memory_growth.py --threads 2
 """

@@ -8,7 +8,7 @@ runs made side by side:
 - ``n_jobs=1``: one process; TensorFlow's default pools (one thread per core).
 - ``n_jobs=2, capped``: two loky workers; joblib gives each
   ``OMP_NUM_THREADS=cpu_count // 2`` and ``fit`` sizes TensorFlow's pools
-  to it (``sk_sparse_ae._threads``).
+  to it (``sk_sparse_ae._tf.threads``).
 - ``n_jobs=2, uncapped``: the same, with ``TF_NUM_INTRAOP_THREADS`` and
   ``TF_NUM_INTEROP_THREADS`` set to the core count, i.e. TensorFlow's own
   default, which the cap then leaves alone: each worker runs pools as large

@@ -151,10 +151,10 @@ def design_rows():
     import scipy.sparse
     from sklearn.linear_model import LogisticRegression
 
-    import sk_sparse_ae.estimator as estimator_module
-    import sk_sparse_ae.model as model_module
+    import sk_sparse_ae.autoencoder._transformer as estimator_module
+    import sk_sparse_ae.nn._builder as model_module
     from sk_sparse_ae import SparseAutoencoderTransformer, load_fashion_mnist
-    from sk_sparse_ae.experiments import FEATURES_SETTINGS, LOGREG_PARAMS
+    from sk_sparse_ae.experiments._reproduce import FEATURES_SETTINGS, LOGREG_PARAMS
 
     (X, y), (X_test, y_test) = load_fashion_mnist(flatten=True, as_float=True)
     no_centering = patched(

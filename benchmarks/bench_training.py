@@ -15,13 +15,13 @@ interleaved repeat by repeat:
 Variants:
 
 - ``estimator``: ``SparseAutoencoderTransformer.fit`` (each epoch one
-  compiled loop, ``sk_sparse_ae/training.py``); ``jit_compile=True``: that
+  compiled loop, ``sk_sparse_ae/training/_loop.py``); ``jit_compile=True``: that
   loop compiled with XLA as one program; ``Keras's cross-entropy`` (``kl``
   only): compiled with Keras's ``"binary_crossentropy"`` instead of
-  ``sk_sparse_ae.losses.SigmoidCrossEntropy``, as before that class;
+  ``sk_sparse_ae.nn.SigmoidCrossEntropy``, as before that class;
   ``auxk_weight=0`` (``topk`` only): without the AuxK loss, whose products
   over the dead units' rows the GEMM floor does not count;
-- ``raw keras``: the identical Keras model (``sk_sparse_ae.model``) with
+- ``raw keras``: the identical Keras model (``sk_sparse_ae.nn._builder``) with
   Keras's own optimizer, plain ``model.fit(X, X, shuffle=True)``; ``+ XLA``:
   compiled with ``jit_compile=True``;
 - ``pytorch loop``: the same model written in PyTorch (same shapes,
@@ -33,7 +33,7 @@ Variants:
   shapes) in one TensorFlow graph loop (oneDNN's kernels; and compiled with
   XLA, its own) and in PyTorch; "x floor" divides by the fastest;
 - the optimizer update alone: the fused kernel per variable the estimator
-  runs (``sk_sparse_ae.optimizers``), once per step over every weight; the
+  runs (``sk_sparse_ae.nn._optimizers``), once per step over every weight; the
   same cost at any batch size, a part of every step that no GEMM counts.
 
 Seconds per epoch are steady state: the median of the epochs after the first
@@ -99,12 +99,12 @@ def load_data(n_samples, synthetic):
 
 def keras_model(params, X, jit_compile):
     """The estimator's Keras model for ``params``, compiled with plain Keras's
-    loss and optimizer (the estimator's are ``sk_sparse_ae.losses`` and
-    ``sk_sparse_ae.optimizers``)."""
+    loss and optimizer (the estimator's are ``sk_sparse_ae.nn._losses`` and
+    ``sk_sparse_ae.nn._optimizers``)."""
     import keras
 
     from sk_sparse_ae import SparseAutoencoderTransformer
-    from sk_sparse_ae._auto_settings import KERAS_LOSSES
+    from sk_sparse_ae.autoencoder._auto_settings import KERAS_LOSSES
 
     sae = SparseAutoencoderTransformer(**params, random_state=0)
     sae._resolve_auto_settings(X, "fit")
@@ -354,7 +354,7 @@ def tensorflow_gemm_floor(
 
 def tensorflow_update_seconds(params, n_samples, n_features, batch_size, reps=3):
     """Seconds per epoch of the optimizer's weight update alone: one fused
-    kernel per variable (``sk_sparse_ae.optimizers``) over every kernel and
+    kernel per variable (``sk_sparse_ae.nn._optimizers``) over every kernel and
     bias of the model, once per step. Its cost does not depend on the batch."""
     import tensorflow as tf
 

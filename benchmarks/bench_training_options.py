@@ -13,7 +13,7 @@ per training step of
 - ``whole-epoch loop``: the estimator's loop (``training.fit_shuffled``);
 - ``... + XLA``: the same with the step compiled by XLA;
 - ``..., Keras's optimizer (unfused)``: Keras's SGD or Adam instead of the
-  estimator's fused ones (``sk_sparse_ae/optimizers.py``);
+  estimator's fused ones (``sk_sparse_ae/nn/_optimizers.py``);
 - ``... KL in fewer ops``: the KL penalty as ``2 * KL(p || q)`` with ``log``
   and ``log1p`` (fewer ops, different rounding);
 - ``... cross-entropy fused``: the loss from the output's logits in three ops
@@ -65,7 +65,7 @@ def kl_in_fewer_ops():
     are equal), with log1p: fewer ops, not the same rounding."""
     from keras import ops
 
-    from sk_sparse_ae.regularizers import KLDivergenceSparsity
+    from sk_sparse_ae.nn import KLDivergenceSparsity
 
     class FewerOpsKL(KLDivergenceSparsity):
         def __call__(self, x):
@@ -114,8 +114,8 @@ def measure(args):
     from bench_training import MODELS, load_data, tensorflow_gemm_floor
 
     from sk_sparse_ae import SparseAutoencoderTransformer
-    from sk_sparse_ae._memory import as_tf_variable, float32_copy
-    from sk_sparse_ae.training import fit_shuffled, shuffled_epochs
+    from sk_sparse_ae._tf.memory import as_tf_variable, float32_copy
+    from sk_sparse_ae.training._loop import fit_shuffled, shuffled_epochs
 
     params, batch = MODELS[args.model], args.batch_size
     X = float32_copy(load_data(args.samples, args.synthetic))

@@ -67,8 +67,8 @@ def old_transform(sae):
     from sklearn.utils.validation import check_is_fitted, validate_data
     from threadpoolctl import ThreadpoolController
 
-    from sk_sparse_ae import numpy_forward
-    from sk_sparse_ae.model import flat_layers
+    from sk_sparse_ae.autoencoder import _numpy_forward as numpy_forward
+    from sk_sparse_ae.nn._builder import flat_layers
 
     controller = ThreadpoolController()
 

@@ -1,6 +1,6 @@
 """XLA over the whole training loop against XLA per step, side by side.
 
-The estimator's compiled training loop (``sk_sparse_ae.training.
+The estimator's compiled training loop (``sk_sparse_ae.training._loop.
 steps_function``) under ``jit_compile=True`` compiles the loop over a call's
 full batches as one XLA program. Before, it ran a TensorFlow ``while_loop``
 calling an XLA-compiled step per batch. This script times, in one process
@@ -74,7 +74,7 @@ def main():
     from bench_training import MODELS, load_data, tensorflow_gemm_floor
 
     from sk_sparse_ae import SparseAutoencoderTransformer
-    from sk_sparse_ae.training import steps_function
+    from sk_sparse_ae.training._loop import steps_function
 
     keras.utils.disable_interactive_logging()
     samples = dict(zip(args.models, args.samples, strict=True))

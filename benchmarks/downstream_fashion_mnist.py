@@ -14,7 +14,7 @@ import sys
 
 from _common import RESULTS
 
-from sk_sparse_ae import cli
+from sk_sparse_ae.experiments import cli
 
 if __name__ == "__main__":
     argv = sys.argv[1:]

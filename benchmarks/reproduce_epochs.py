@@ -18,9 +18,10 @@ from pathlib import Path
 
 from threadpoolctl import threadpool_limits
 
-from sk_sparse_ae import SparseAutoencoderTransformer, experiments
+from sk_sparse_ae import SparseAutoencoderTransformer
 from sk_sparse_ae.datasets import load_fashion_mnist
-from sk_sparse_ae.diagnostics import activation_stats
+from sk_sparse_ae.experiments import _reproduce as experiments
+from sk_sparse_ae.inspection import activation_stats
 
 EPOCHS = (1, 2, 3, 5, 10)
 MODELS = ("kl", "kl-book")

@@ -3,7 +3,8 @@
 scikit-learn's underscore modules change between releases; every use of them in
 this package goes through here so that a new release needs one edit. The same
 holds for the one TensorFlow internal used, :func:`in_xla_compilation`, and the
-one Keras internal, :func:`keras_auto_jit_compile`.
+Keras internals: :func:`keras_auto_jit_compile`, :func:`keras_sigmoid_logits`
+and the optimizer's gradient all-reduce.
 """
 
 from sklearn.base import _fit_context
@@ -21,6 +22,9 @@ __all__ = [
     "_fit_context",
     "in_xla_compilation",
     "keras_auto_jit_compile",
+    "keras_gradient_all_reduce",
+    "keras_sigmoid_logits",
+    "set_keras_gradient_all_reduce",
     "validate_parameter_constraints",
 ]
 
@@ -41,6 +45,29 @@ def in_xla_compilation():
     except ImportError:
         return False
     return bool(GraphOrParentsInXlaContext(tf.compat.v1.get_default_graph()))
+
+
+def keras_sigmoid_logits(output):
+    """The logits Keras attaches to a sigmoid layer's output, or None.
+
+    Keras's own binary cross-entropy reads them (``_keras_logits``) to compute
+    the loss from the logits; without them (another backend, a dtype cast in
+    between) the answer is None.
+    """
+    return getattr(output, "_keras_logits", None)
+
+
+def keras_gradient_all_reduce(optimizer):
+    """Keras's TensorFlow optimizer method that sums gradients across replicas.
+
+    ``_all_reduce_sum_gradients``; None where the optimizer has none.
+    """
+    return getattr(optimizer, "_all_reduce_sum_gradients", None)
+
+
+def set_keras_gradient_all_reduce(optimizer, function):
+    """Make ``optimizer`` sum gradients across replicas with ``function``."""
+    optimizer._all_reduce_sum_gradients = function
 
 
 def keras_auto_jit_compile(model):

@@ -6,28 +6,11 @@ from pathlib import Path
 import pytest
 
 import sk_sparse_ae
-from sk_sparse_ae import (
-    datasets,
-    diagnostics,
-    experiments,
-    layers,
-    losses,
-    plotting,
-    topk_autoencoder,
-)
+from sk_sparse_ae import autoencoder, datasets, experiments, inspection, nn
 
 API_PAGE = Path(__file__).resolve().parents[1] / "doc" / "api.rst"
 # Constants are documented with autodata, everything else with autosummary.
-MODULES = [
-    sk_sparse_ae,
-    plotting,
-    diagnostics,
-    experiments,
-    datasets,
-    layers,
-    losses,
-    topk_autoencoder,
-]
+MODULES = [sk_sparse_ae, autoencoder, nn, inspection, experiments, datasets]
 
 
 def documented_names(text):

@@ -35,7 +35,7 @@ def _state():
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
-        # No public getter; tests/test_estimator.py reads the flag the same way.
+        # No public getter; tests/autoencoder/test_transformer.py reads it so too.
         from tensorflow.python.framework.config import is_op_determinism_enabled
 
         threading = tf.config.threading

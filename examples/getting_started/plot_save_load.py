@@ -28,7 +28,7 @@ from sklearn.preprocessing import MinMaxScaler
 
 import sk_sparse_ae
 from sk_sparse_ae import SparseAutoencoderTransformer
-from sk_sparse_ae.plotting import plot_reconstructions
+from sk_sparse_ae.inspection import plot_reconstructions
 
 X = MinMaxScaler().fit_transform(load_digits().data)
 sae = SparseAutoencoderTransformer(

@@ -13,7 +13,7 @@ target 0.1.
 
 This example trains it on a third of the training images to stay under a
 minute, draws the figure with
-:func:`~sk_sparse_ae.plotting.plot_activation_histograms`, and compares it
+:func:`~sk_sparse_ae.inspection.plot_activation_histograms`, and compares it
 with the full run (all 60,000 images) that ``sk-sparse-ae reproduce`` made,
 whose numbers are read from ``benchmarks/results/reproduce.json``.
 """
@@ -24,7 +24,7 @@ whose numbers are read from ``benchmarks/results/reproduce.json``.
 # :func:`~sk_sparse_ae.load_fashion_mnist` reads the official split from disk
 # (Debian's ``dataset-fashion-mnist`` package, or Keras's cache); pixels
 # scaled to [0, 1]. The training settings are the book's, as
-# :mod:`sk_sparse_ae.experiments` records them.
+# :mod:`sk_sparse_ae.experiments._reproduce` records them.
 import json
 from pathlib import Path
 
@@ -35,8 +35,12 @@ from sk_sparse_ae import (
     load_fashion_mnist,
     sparsity_report,
 )
-from sk_sparse_ae.experiments import BOOK_FIGURES, BOOK_SETTINGS, passes_acceptance
-from sk_sparse_ae.plotting import plot_activation_histograms
+from sk_sparse_ae.experiments._reproduce import (
+    BOOK_FIGURES,
+    BOOK_SETTINGS,
+    passes_acceptance,
+)
+from sk_sparse_ae.inspection import plot_activation_histograms
 
 (X_train, _), (X_test, _) = load_fashion_mnist(flatten=True, as_float=True)
 X_train = X_train[:20_000]

@@ -34,7 +34,7 @@ from sk_sparse_ae import (
     load_fashion_mnist,
     sparsity_report,
 )
-from sk_sparse_ae.plotting import (
+from sk_sparse_ae.inspection._plotting import (
     plot_activation_histograms,
     plot_features,
     plot_reconstructions,
@@ -90,7 +90,7 @@ for subfig, (name, model) in zip(fig.subfigures(3, 1), models.items(), strict=Tr
 #
 # Learned features
 # ----------------
-# :func:`~sk_sparse_ae.plotting.plot_features` draws each unit's decoder
+# :func:`~sk_sparse_ae.inspection.plot_features` draws each unit's decoder
 # direction: what switching the unit on adds to the reconstruction (red
 # brightens, blue darkens the pixel). Here, for each model, the 12 units with
 # the highest mean activation on the test images.
@@ -103,7 +103,7 @@ for subfig, (name, model) in zip(fig.subfigures(1, 3), models.items(), strict=Tr
 # Reconstructions
 # ---------------
 # The same eight test images through each model
-# (:func:`~sk_sparse_ae.plotting.plot_reconstructions`), on one grey scale.
+# (:func:`~sk_sparse_ae.inspection.plot_reconstructions`), on one grey scale.
 plot_reconstructions(
     models,
     X_test[:8],

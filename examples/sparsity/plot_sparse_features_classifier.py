@@ -30,7 +30,7 @@ from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
 from sk_sparse_ae import SparseAutoencoderTransformer, load_fashion_mnist
-from sk_sparse_ae.plotting import plot_features
+from sk_sparse_ae.inspection import plot_features
 
 (X_train, y_train), (X_test, y_test) = load_fashion_mnist(flatten=True, as_float=True)
 X_train, y_train = X_train[:10_000], y_train[:10_000]

@@ -1,0 +1,585 @@
+"""SparseAutoencoderTransformer: a Keras sparse autoencoder as a transformer."""
+
+import math
+import numbers
+
+import keras
+import numpy as np
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+)
+from sklearn.utils.validation import check_is_fitted
+
+from .._compat import Interval, StrOptions, _fit_context
+from .._tf.memory import float32_copy
+from .._tf.threads import (
+    new_instance_with_thread_limit,
+)
+from .._tf.variables import to_numpy
+from ..nn._options import (
+    ACTIVATIONS,
+    KERAS_LOSSES,
+    OPTIMIZERS,
+    SPARSITY_PENALTIES,
+)
+from ..training._callbacks import check_loss_finite, check_weights_finite
+from ..training._xla import use_jit_compile
+from ._all_or_nothing import restore_state_on_failure, restore_variables_on_failure
+from ._auto_settings import (
+    check_loss_range,
+    resolve_learning_rate,
+    resolve_loss,
+)
+from ._docstring import substitute
+from ._fitting import center_of, make_rng, split_validation, train
+from ._incremental import ParamChanges
+from ._inference import PREDICT_CHUNK, run_in_chunks, run_in_chunks_sparse
+from ._model_building import build_model
+from ._persistence import load_estimator, save_estimator
+from ._validation import check_fitted_input, check_float, check_hidden_layer_sizes
+
+__all__ = ["SparseAutoencoderTransformer", "load"]
+
+
+@substitute
+class SparseAutoencoderTransformer(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
+    """Sparse autoencoder features: a Keras autoencoder as a scikit-learn transformer.
+
+    The encoder maps the input through ``hidden_layer_sizes`` to
+    ``n_components`` coding units (sigmoid, or ReLU TopK with
+    ``sparsity="topk"``); the decoder mirrors it back to the input space.
+    Training minimises the reconstruction loss plus a sparsity penalty on the
+    codings. ``transform`` returns the codings, so the
+    transformer sits in a :class:`~sklearn.pipeline.Pipeline` in front of a
+    classifier, and :class:`~sklearn.model_selection.GridSearchCV` can tune
+    ``sparsity`` and ``sparsity_weight``.
+
+    On data in ``[0, 1]`` the defaults are the sparse autoencoder of Géron,
+    *Hands-On Machine Learning* (2nd ed.), chapter 17: ``784 -> 100 (selu) ->
+    300 (sigmoid)`` and back, binary cross-entropy, ``SGD(learning_rate=1.0)``,
+    batch 32, 10 epochs, KL sparsity with target 0.1. On other real-valued
+    data (e.g. after a :class:`~sklearn.preprocessing.StandardScaler`) they
+    train with squared error and ``SGD(learning_rate=0.01)`` instead, the
+    rate divided by the data's mean square when that exceeds 1
+    (``loss="auto"``, ``learning_rate="auto"``).
+
+    Parameters
+    ----------
+    {architecture_parameters}
+
+    {sparsity_parameters}
+
+    {training_parameters}
+
+    {output_parameters}
+
+    Attributes
+    ----------
+    model_ : keras.Model
+        The trained autoencoder, ``decoder_(encoder_(X))``.
+
+    encoder_ : keras.Model
+        The encoder; ``transform`` runs it.
+
+    decoder_ : keras.Model
+        The decoder; ``inverse_transform`` runs it.
+
+    loss_ : {"binary_crossentropy", "squared_error"}
+        The reconstruction loss trained with: ``loss``, or what ``"auto"``
+        chose for the training data.
+
+    learning_rate_ : float
+        The learning rate trained with: ``learning_rate``, or what
+        ``"auto"`` chose for the optimizer and ``loss_``.
+
+    history_ : dict of str to list of float
+        Per-epoch training metrics: ``"loss"`` (reconstruction plus penalty)
+        and, with early stopping, ``"val_loss"``. :meth:`partial_fit` appends
+        one entry per call.
+
+    n_iter_ : int
+        Number of epochs run by :meth:`fit`, plus one per :meth:`partial_fit`
+        call since.
+
+    dead_fraction_ : float
+        Fraction of the coding units that had no positive code on any
+        training sample of the last epoch (of the last :meth:`partial_fit`
+        chunk). Defined only with ``sparsity="topk"``; for any data,
+        :func:`~sk_sparse_ae.inspection.sparsity_report` counts the units
+        that never fire on it.
+
+    n_features_in_ : int
+        Number of features seen during :meth:`fit`.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :meth:`fit`. Defined only when `X`
+        has feature names that are all strings.
+
+    See Also
+    --------
+    sklearn.neural_network.BernoulliRBM : Another unsupervised neural feature
+        extractor.
+    sklearn.decomposition.PCA : Linear, dense features.
+
+    Notes
+    -----
+    Computations run in float32, Keras's default; ``transform`` and
+    ``inverse_transform`` return the floating dtype of their input.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.preprocessing import MinMaxScaler
+    >>> from sk_sparse_ae import SparseAutoencoderTransformer
+    >>> X, _ = load_digits(return_X_y=True)
+    >>> X = MinMaxScaler().fit_transform(X)
+    >>> sae = SparseAutoencoderTransformer(n_components=32, hidden_layer_sizes=(),
+    ...                                    epochs=2, random_state=0).fit(X)
+    >>> sae.transform(X[:3]).shape
+    (3, 32)
+    """
+
+    _parameter_constraints: dict = {
+        "n_components": [Interval(numbers.Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": ["array-like"],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "sparsity": [StrOptions({*SPARSITY_PENALTIES, "topk"}), None],
+        "sparsity_weight": [Interval(numbers.Real, 0, None, closed="left")],
+        "sparsity_target": [Interval(numbers.Real, 0, 1, closed="neither")],
+        "k": [Interval(numbers.Integral, 1, None, closed="left")],
+        "auxk_weight": [Interval(numbers.Real, 0, None, closed="left")],
+        "auxk_k": [
+            Interval(numbers.Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
+        "dead_after_samples": [Interval(numbers.Integral, 1, None, closed="left")],
+        "loss": [StrOptions({"auto", *KERAS_LOSSES})],
+        "optimizer": [StrOptions(set(OPTIMIZERS))],
+        "learning_rate": [
+            Interval(numbers.Real, 0, None, closed="neither"),
+            StrOptions({"auto"}),
+        ],
+        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "epochs": [Interval(numbers.Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left")],
+        "tol": [Interval(numbers.Real, 0, None, closed="left")],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "jit_compile": [StrOptions({"auto"}), "boolean"],
+        "sparse_output": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        *,
+        n_components=300,
+        hidden_layer_sizes=(100,),
+        activation="selu",
+        sparsity="kl",
+        sparsity_weight=1e-3,
+        sparsity_target=0.1,
+        k=100,
+        auxk_weight=1 / 32,
+        auxk_k="auto",
+        dead_after_samples=10_000,
+        loss="auto",
+        optimizer="sgd",
+        learning_rate="auto",
+        batch_size=32,
+        epochs=10,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        random_state=None,
+        verbose=0,
+        jit_compile="auto",
+        sparse_output=False,
+    ):
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.sparsity = sparsity
+        self.sparsity_weight = sparsity_weight
+        self.sparsity_target = sparsity_target
+        self.k = k
+        self.auxk_weight = auxk_weight
+        self.auxk_k = auxk_k
+        self.dead_after_samples = dead_after_samples
+        self.loss = loss
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.random_state = random_state
+        self.verbose = verbose
+        self.jit_compile = jit_compile
+        self.sparse_output = sparse_output
+
+    @restore_state_on_failure
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Train the autoencoder on X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data. With ``loss="binary_crossentropy"`` its values must
+            lie in ``[0, 1]``; with ``loss="auto"`` they decide ``loss_``.
+
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        self : object
+            The fitted transformer.
+        """
+        X = check_float(X, self, reset=True)
+        hidden = check_hidden_layer_sizes(self.hidden_layer_sizes)
+        self._resolve_auto_settings(X, "fit")
+        rng = make_rng(self.random_state)
+        # The one float32 copy of the data, shared with TensorFlow in training.
+        X_work = float32_copy(X)
+        rng.shuffle(X_work)
+        X_train, X_val = split_validation(self, X_work)
+        center = center_of(X_train) if self.sparsity == "topk" else None
+
+        model, encoder, decoder = self._build_model(X.shape[1], hidden, rng, center)
+        history = train(self, model, X_train, X_val, rng, center)
+        # Published only now: other threads see the earlier model until here.
+        self.model_, self.encoder_, self.decoder_ = model, encoder, decoder
+        self.history_, self.n_iter_ = history, len(history["loss"])
+        self._record_dead_fraction(len(X_train))
+        return self
+
+    @restore_state_on_failure
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Train on one chunk of X: one pass, keeping the model and optimizer.
+
+        The first call (on an unfitted transformer) builds the model and
+        fixes the input width; every later call continues training the same
+        weights with the same optimizer state (its step count, momentum or
+        moment estimates), so data too large for memory can be streamed in
+        chunks, e.g. from a :class:`numpy.memmap`. After :meth:`fit`,
+        ``partial_fit`` continues the fitted model; :meth:`fit` always starts
+        over.
+
+        Each call makes exactly one pass over the (shuffled) chunk in batches
+        of ``batch_size``: ``epochs`` and the early-stopping parameters are
+        ignored, as ``max_iter`` is in scikit-learn's ``partial_fit`` methods.
+        For more passes, call it again with the same chunk. A call that
+        fails (a wrong width, divergence, an interrupt) leaves the transformer
+        as it was before the call, weights and optimizer state included.
+
+        After :meth:`set_params`, a call applies new ``learning_rate``,
+        ``sparsity_weight`` and ``sparsity_target`` values to the fitted model
+        (keeping the optimizer state); a change of any parameter the model
+        was built with (``n_components``, ``loss``, ``optimizer``, ...) raises
+        a ``ValueError``: call :meth:`fit` to start over with it.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            One chunk of training data, as wide as the first chunk. With
+            ``loss_="binary_crossentropy"`` its values must lie in ``[0, 1]``.
+
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        self : object
+            The transformer, trained on one more chunk.
+        """
+        first_call = not hasattr(self, "model_")
+        X = check_float(X, self, reset=first_call)
+        changes = None if first_call else ParamChanges(self)  # or ValueError
+        if first_call:
+            rng = self._start_partial_fit(X)
+        else:
+            check_loss_range(X, self.loss, self.loss_, "partial_fit")
+            step = int(to_numpy(self.model_.optimizer.iterations))
+            rng = make_rng(self.random_state, step)
+        X_chunk = float32_copy(X)
+        rng.shuffle(X_chunk)
+        undo = None if changes is None else changes.undo
+        with restore_variables_on_failure(self.model_, undo):
+            if changes is not None:
+                changes.apply()
+            history = self._train_one_pass(X_chunk)
+        self._append_history(history)
+        self.n_iter_ += 1
+        self._record_dead_fraction(len(X_chunk))
+        return self
+
+    def _start_partial_fit(self, X):
+        """Build the model for the first ``partial_fit`` chunk; return the
+        generator that drew its seeds, to shuffle the chunk next."""
+        self._resolve_auto_settings(X, "partial_fit")
+        hidden = check_hidden_layer_sizes(self.hidden_layer_sizes)
+        rng = make_rng(self.random_state, step=0)
+        center = center_of(X) if self.sparsity == "topk" else None
+        self.model_, self.encoder_, self.decoder_ = self._build_model(
+            X.shape[1], hidden, rng, center
+        )
+        self.history_, self.n_iter_ = {}, 0
+        return rng
+
+    def _train_one_pass(self, X_chunk):
+        """One Keras pass over the shuffled chunk; FloatingPointError if it diverged."""
+        use_jit_compile(self.model_, self.jit_compile)
+        history = self.model_.fit(
+            X_chunk,
+            X_chunk,
+            batch_size=self.batch_size,
+            epochs=1,
+            shuffle=False,
+            verbose=min(int(self.verbose), 2),
+        )
+        where = f"in partial_fit call {self.n_iter_ + 1}"
+        check_loss_finite(
+            float(history.history["loss"][-1]), where, self.learning_rate_
+        )
+        check_weights_finite(
+            self.model_, f"at epoch {self.n_iter_ + 1}", self.learning_rate_
+        )
+        return history
+
+    def _append_history(self, history):
+        # New lists, not in-place appends: a failed call restores the old ones.
+        self.history_ = {
+            **self.history_,
+            **{
+                key: [*self.history_.get(key, []), *map(float, values)]
+                for key, values in history.history.items()
+            },
+        }
+
+    def transform(self, X):
+        """Encode X: the activations of the coding units.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to encode; any finite values.
+
+        Returns
+        -------
+        codings : ndarray or scipy.sparse.csr_matrix of shape \
+(n_samples, n_components)
+            Coding-unit activations in X's floating dtype: in ``[0, 1]``
+            (sigmoid), or non-negative with at most ``k`` non-zeros per row
+            with ``sparsity="topk"``; a CSR matrix with ``sparse_output=True``.
+        """
+        check_is_fitted(self)
+        X = check_fitted_input(self, X)
+        if self.sparse_output:
+            return run_in_chunks_sparse(self.encoder_, X, X.dtype)
+        return run_in_chunks(self.encoder_, X, X.dtype)
+
+    def inverse_transform(self, X):
+        """Decode codings back to the input space.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_components)
+            Codings, as returned by :meth:`transform`.
+
+        Returns
+        -------
+        X_reconstructed : ndarray of shape (n_samples, `n_features_in_`)
+            The decoder's reconstruction, in the codings' floating dtype.
+        """
+        check_is_fitted(self)
+        codings = check_float(X, accept_sparse="csr")
+        n_codings = self.encoder_.output_shape[-1]
+        if codings.shape[1] != n_codings:
+            raise ValueError(
+                f"X has {codings.shape[1]} features, but inverse_transform "
+                f"expects codings with {n_codings} features (n_components)."
+            )
+        return run_in_chunks(self.decoder_, codings, codings.dtype)
+
+    def score(self, X, y=None):
+        """Negative mean reconstruction loss of X (higher is better).
+
+        The loss is the training loss without the sparsity penalty: binary
+        cross-entropy or squared error averaged over features and samples.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to reconstruct.
+
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        score : float
+            ``-mean(loss(X, inverse_transform(transform(X))))``.
+        """
+        check_is_fitted(self)
+        X = check_fitted_input(self, X)
+        loss = keras.losses.get(KERAS_LOSSES[self.loss_])
+        # Chunk by chunk: the loss's elementwise temporaries on the whole of
+        # X made the peak memory 3 times X's size (benchmarks/bench_memory.py).
+        per_sample = np.empty(len(X), dtype=np.float32)
+        for start in range(0, len(X), PREDICT_CHUNK):
+            chunk = X[start : start + PREDICT_CHUNK].astype(np.float32, copy=False)
+            X_hat = run_in_chunks(self.model_, chunk)
+            per_sample[start : start + len(chunk)] = keras.ops.convert_to_numpy(
+                loss(chunk, X_hat)
+            )
+        return -float(np.mean(per_sample, dtype=np.float64))
+
+    def save(self, path):
+        """Save the fitted transformer to one file that loads without running code.
+
+        The file is a zip archive of the Keras model in its ``.keras`` format
+        and the parameters and fitted attributes as JSON; :meth:`load` (or
+        :func:`sk_sparse_ae.load`) reads it with Keras's ``safe_mode=True``.
+        Use this format, not pickle, for files from others.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file to write, conventionally ending in ``.skae``.
+        """
+        save_estimator(self, path)
+
+    @classmethod
+    def load(cls, path):
+        """Load a transformer written by :meth:`save`.
+
+        Parameters
+        ----------
+        path : str or path-like
+            A file written by :meth:`save`.
+
+        Returns
+        -------
+        estimator : SparseAutoencoderTransformer
+            The fitted transformer; ``transform`` gives the saved one's
+            output exactly.
+
+        Raises
+        ------
+        ValueError
+            If the file is truncated, corrupted, not written by :meth:`save`,
+            or its Keras model would need code to load.
+        """
+        return load_estimator(path, cls)
+
+    @property
+    def _n_features_out(self):
+        return self.encoder_.output_shape[-1]
+
+    def _resolve_auto_settings(self, X, method):
+        """Set ``loss_`` and ``learning_rate_`` for training data X (_auto_settings)."""
+        self.loss_ = resolve_loss(self.loss, X)
+        check_loss_range(X, self.loss, self.loss_, method)
+        self.learning_rate_ = resolve_learning_rate(
+            self.learning_rate, self.optimizer, self.loss_, X
+        )
+
+    def _build_model(self, n_features, hidden, rng, center):
+        """A new compiled autoencoder for these parameters (``_model_building``)."""
+        return build_model(
+            self.get_params(deep=False),
+            n_features=n_features,
+            hidden=hidden,
+            loss=self.loss_,
+            learning_rate=self.learning_rate_,
+            rng=rng,
+            center=center,
+        )
+
+    def _record_dead_fraction(self, n_samples):
+        if self.sparsity == "topk":
+            self.dead_fraction_ = self.model_.dead_fraction(n_samples)
+
+    def __getstate__(self):
+        # encoder_ and decoder_ are parts of model_: pickle model_ alone and
+        # take them back out of it, so that the three keep sharing weights.
+        state = super().__getstate__().copy()
+        state.pop("encoder_", None)
+        state.pop("decoder_", None)
+        return state
+
+    def __reduce_ex__(self, protocol):
+        # Pickle makes the instance before it unpickles model_, so a worker
+        # process that first meets a fitted transformer (dask-ml's
+        # ParallelPostFit) sizes TensorFlow's pools before they are fixed.
+        return (new_instance_with_thread_limit, (type(self),), self.__getstate__())
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "model_" in state:
+            self.encoder_ = self.model_.get_layer("encoder")
+            self.decoder_ = self.model_.get_layer("decoder")
+
+    def __sizeof__(self):
+        # Dask's scheduler weighs where a task runs by the sizes of its inputs
+        # (dask.sizeof falls back to sys.getsizeof): counting the weights and
+        # optimizer state keeps a chain of partial_fit tasks (dask-ml's
+        # Incremental) on the worker holding the model, instead of moving the
+        # model, to be rebuilt and retraced, to each block.
+        variables = []
+        if hasattr(self, "model_"):
+            variables = [*self.model_.weights, *self.model_.optimizer.variables]
+        return super().__sizeof__() + sum(
+            math.prod(v.shape) * np.dtype(v.dtype).itemsize for v in variables
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+def load(path):
+    """Load a :class:`SparseAutoencoderTransformer` saved with its ``save`` method.
+
+    Loading runs no code from the file: the Keras model is read with
+    ``safe_mode=True`` and everything else is JSON.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A file written by :meth:`SparseAutoencoderTransformer.save`.
+
+    Returns
+    -------
+    estimator : SparseAutoencoderTransformer
+        The fitted transformer; ``transform`` gives the saved one's output
+        exactly.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> import numpy as np
+    >>> import sk_sparse_ae
+    >>> X = np.random.default_rng(0).random((50, 8))
+    >>> sae = sk_sparse_ae.SparseAutoencoderTransformer(
+    ...     n_components=3, hidden_layer_sizes=(), epochs=1, random_state=0
+    ... ).fit(X)
+    >>> path = os.path.join(tempfile.mkdtemp(), "sae.skae")
+    >>> sae.save(path)
+    >>> loaded = sk_sparse_ae.load(path)
+    >>> bool(np.array_equal(loaded.transform(X), sae.transform(X)))
+    True
+    """
+    return load_estimator(path, SparseAutoencoderTransformer)

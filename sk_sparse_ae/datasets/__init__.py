@@ -1,0 +1,5 @@
+"""Real data sets read from local files; nothing is downloaded."""
+
+from ._fashion_mnist import ENV_VAR, FashionMNISTNotFoundError, load_fashion_mnist
+
+__all__ = ["ENV_VAR", "FashionMNISTNotFoundError", "load_fashion_mnist"]
