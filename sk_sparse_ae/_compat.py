@@ -4,8 +4,12 @@ scikit-learn's underscore modules change between releases; every use of them in
 this package goes through here so that a new release needs one edit. The same
 holds for the one TensorFlow internal used, :func:`in_xla_compilation`, and the
 Keras internals: :func:`keras_auto_jit_compile`, :func:`keras_sigmoid_logits`
-and the optimizer's gradient all-reduce.
+and the optimizer's gradient all-reduce, and the one Keras behaviour that
+changed within the supported versions, :func:`keras_divides_activity_penalty`.
 """
+
+import contextlib
+import functools
 
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import (
@@ -22,6 +26,7 @@ __all__ = [
     "_fit_context",
     "in_xla_compilation",
     "keras_auto_jit_compile",
+    "keras_divides_activity_penalty",
     "keras_gradient_all_reduce",
     "keras_sigmoid_logits",
     "set_keras_gradient_all_reduce",
@@ -68,6 +73,58 @@ def keras_gradient_all_reduce(optimizer):
 def set_keras_gradient_all_reduce(optimizer, function):
     """Make ``optimizer`` sum gradients across replicas with ``function``."""
     optimizer._all_reduce_sum_gradients = function
+
+
+def keras_divides_activity_penalty():
+    """Whether Keras divides an activity regularizer's value by the batch size.
+
+    Keras 3.14 started to (``Layer.__call__`` adds ``value / batch_size`` to
+    the layer's losses); Keras 3.8 to 3.13 add the value as it is. Asked of
+    the installed Keras once per process, by its behaviour on a probe layer,
+    not by its version number. The probe runs eagerly even inside a trace and
+    changes no global state (no variable, no seed, no layer name counter).
+    """
+    return _activity_penalty_probe()
+
+
+@functools.cache
+def _activity_penalty_probe():
+    import keras
+
+    batch_size = 4
+    layer = keras.layers.Identity(
+        name="sk_sparse_ae_activity_penalty_probe",
+        dtype="float32",
+        activity_regularizer=lambda x: keras.ops.sum(keras.ops.ones_like(x)),
+    )
+    with _eager_scope(), keras.StatelessScope(collect_losses=True) as scope:
+        layer(keras.ops.zeros((batch_size, 1), dtype="float32"))
+        losses = list(scope.losses)
+    value = float(keras.ops.convert_to_numpy(losses[0])) if len(losses) == 1 else None
+    if value == 1.0:
+        return True
+    if value == float(batch_size):
+        return False
+    raise RuntimeError(
+        f"Keras {keras.__version__} turned an activity penalty of "
+        f"{float(batch_size)} on a batch of {batch_size} into {losses!r}; "
+        "sk_sparse_ae knows Keras's that add it as is or divided by the batch size."
+    )
+
+
+def _eager_scope():
+    """Out of any tf.function or jax.jit trace, so that the probe is concrete."""
+    import keras
+
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        return tf.init_scope()
+    if keras.backend.backend() == "jax":
+        import jax
+
+        return jax.ensure_compile_time_eval()
+    return contextlib.nullcontext()
 
 
 def keras_auto_jit_compile(model):

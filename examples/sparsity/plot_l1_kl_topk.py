@@ -53,7 +53,7 @@ common = dict(
 )
 models = {
     "L1": SparseAutoencoderTransformer(sparsity="l1", sparsity_weight=3e-3, **common),
-    "KL": SparseAutoencoderTransformer(sparsity="kl", sparsity_weight=1e-2, **common),
+    "KL": SparseAutoencoderTransformer(sparsity="kl", sparsity_weight=2e-2, **common),
     "TopK": SparseAutoencoderTransformer(sparsity="topk", k=20, **common),
 }
 reports = {}

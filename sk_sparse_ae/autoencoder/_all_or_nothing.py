@@ -43,11 +43,31 @@ def restore_variables_on_failure(model, undo=None):
     """
     variables = [*model.weights, *model.optimizer.variables]
     saved = [to_numpy(v) for v in variables]
-    try:
-        yield
-    except BaseException:
+
+    def restore():
         for variable, value in zip(variables, saved, strict=True):
             variable.assign(value)
         if undo is not None:
             undo()
+
+    try:
+        yield
+    except BaseException:
+        _finish_despite_interrupts(restore)
         raise
+
+
+def _finish_despite_interrupts(restore):
+    """Run ``restore`` to the end even if Ctrl-C is pressed again meanwhile.
+
+    A second KeyboardInterrupt during the restore would leave the weights
+    half restored: ``restore`` (which sets values, so it can run again) is
+    run again from the start until it completes; the first exception is then
+    the one raised.
+    """
+    while True:
+        try:
+            restore()
+            return
+        except KeyboardInterrupt:
+            continue

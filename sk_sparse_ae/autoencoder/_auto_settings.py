@@ -1,4 +1,4 @@
-"""What ``loss="auto"`` and ``learning_rate="auto"`` resolve to.
+"""What the ``"auto"`` values of the estimator's parameters resolve to.
 
 ``loss="auto"`` is binary cross-entropy (the book's loss, with a sigmoid
 output) when the training data lies in ``[0, 1]``, and squared error (a
@@ -26,6 +26,7 @@ __all__ = [
     "resolve_auxk_k",
     "resolve_learning_rate",
     "resolve_loss",
+    "resolve_sparsity_weight",
 ]
 
 # learning_rate="auto" per (optimizer, resolved loss); see the module docstring.
@@ -116,3 +117,19 @@ def resolve_auxk_k(auxk_k, n_features, n_components):
     if auxk_k == "auto":
         return max(1, min(n_features // 2, n_components))
     return min(auxk_k, n_components)
+
+
+# sparsity_weight="auto": the book's L1 weight, and for KL twice the L1 weight,
+# which reproduces the book's published sparsity on Fashion-MNIST
+# (doc/modules/sparsity.md). topk and None have no penalty.
+AUTO_SPARSITY_WEIGHTS = {"kl": 2e-3, "l1": 1e-3}
+
+
+def resolve_sparsity_weight(sparsity_weight, sparsity):
+    """The penalty's weight: ``sparsity_weight``, or what ``"auto"`` picks for
+    ``sparsity``; ``0.0`` for a sparsity without a penalty."""
+    if sparsity not in AUTO_SPARSITY_WEIGHTS:
+        return 0.0
+    if sparsity_weight == "auto":
+        return AUTO_SPARSITY_WEIGHTS[sparsity]
+    return float(sparsity_weight)

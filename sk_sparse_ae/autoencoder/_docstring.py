@@ -25,9 +25,10 @@ _SPARSITY = """\
         Sparsity of the codings. ``"kl"`` and ``"l1"`` add a penalty to the
         per-sample mean reconstruction loss; ``"topk"`` enforces it:
 
-        - ``"kl"``: ``sparsity_weight * sum_units [KL(p||q) + KL(1-p||1-q)]``
-          with ``q`` each unit's mean activation over the batch and
-          ``p = sparsity_target``
+        - ``"kl"``: ``sparsity_weight * sum_units KL(p||q)``, one Bernoulli
+          KL divergence ``p log(p/q) + (1-p) log((1-p)/(1-q))`` per unit,
+          with ``q`` the unit's mean activation over the batch and
+          ``p = sparsity_target``, the book's formula
           (:class:`~sk_sparse_ae.nn.KLDivergenceSparsity`);
         - ``"l1"``: ``sparsity_weight * sum(|codings|)`` per sample
           (:class:`~sk_sparse_ae.nn.L1Sparsity`);
@@ -45,17 +46,18 @@ _SPARSITY = """\
         - ``None``: no penalty, a plain undercomplete or overcomplete
           autoencoder.
 
-    sparsity_weight : float, default=1e-3
+    sparsity_weight : float or "auto", default="auto"
         Weight of the penalty relative to the per-sample reconstruction loss.
-        It means the same at every ``batch_size``, so a grid over
-        ``batch_size`` does not change the penalty. ``1e-3`` is the book's
-        L1 weight. For KL, the book's ``0.05`` at batch 32 equals
-        ``0.05 / 32 ~= 1.6e-3`` here (Keras divides an activity penalty by
-        the batch size, which weakened the book's batch-statistic penalty
-        ``batch_size``-fold); the default ``1e-3`` reproduces the book's
-        published sparsity on Fashion-MNIST more reliably across seeds
-        (user guide, "Sparsity"). Unused with ``sparsity="topk"``,
-        whose sparsity is set by ``k`` alone.
+        It means the same at every ``batch_size`` and on every supported
+        Keras, so a grid over ``batch_size`` does not change the penalty.
+        ``"auto"`` is the book's L1 weight ``1e-3`` for ``"l1"`` and ``2e-3``
+        for ``"kl"``. The book's KL weight, ``0.05`` at batch 32, equals
+        ``0.05 / 32 ~= 1.6e-3`` here: the Keras of the book divided an
+        activity penalty by the batch size, which weakened its batch-statistic
+        penalty ``batch_size``-fold; ``2e-3`` reproduces the book's published
+        sparsity on Fashion-MNIST more reliably across seeds (user guide,
+        "Sparsity"). Unused with ``sparsity="topk"``, whose sparsity is set
+        by ``k`` alone. The weight used is ``sparsity_weight_``.
 
     sparsity_target : float, default=0.1
         Target mean activation ``p`` of each coding unit, in ``(0, 1)``. Used

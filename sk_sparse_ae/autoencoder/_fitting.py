@@ -59,7 +59,7 @@ def train(estimator, model, X_train, X_val, rng, center):
     with model_pool.checkout(
         key, functools.partial(_new_pooled_model, estimator)
     ) as pooled:
-        pooled.reset(seeds, estimator.sparsity_weight, center)
+        pooled.reset(seeds, estimator.sparsity_weight_, center)
         pooled.model.optimizer.learning_rate = estimator.learning_rate_
         history = _fit_epochs(estimator, pooled.model, X_train, X_val, rng)
         pooled.copy_into(model)
@@ -72,7 +72,8 @@ def _fit_epochs(estimator, model, X_train, X_val, rng):
         X_train,
         X_val,
         rng,
-        batch_size=estimator.batch_size,
+        # A batch larger than the data is the whole data: never allocate more.
+        batch_size=min(estimator.batch_size, max(len(X_train), 1)),
         epochs=estimator.epochs,
         tol=estimator.tol,
         n_iter_no_change=estimator.n_iter_no_change,
@@ -89,6 +90,7 @@ def _new_pooled_model(estimator):
         hidden=check_hidden_layer_sizes(estimator.hidden_layer_sizes),
         loss=estimator.loss_,
         learning_rate=estimator.learning_rate_,
+        sparsity_weight=estimator.sparsity_weight_,
         rng=np.random.default_rng(0),  # weights are set by PooledModel.reset
         center=None,
     )

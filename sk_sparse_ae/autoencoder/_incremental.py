@@ -1,18 +1,17 @@
 """``partial_fit`` after ``set_params``: apply a change exactly, or refuse it.
 
 ``partial_fit`` continues the fitted Keras model, which was built and compiled
-with the parameters of its first fit. A later ``set_params`` used to be
-ignored: the model kept training with the old learning rate, loss or
-architecture while the estimator reported the new ones. Now each parameter
+with the parameters of its first fit. Each parameter
 the model depends on is compared with the model itself
 (``_model_settings.param_mismatches``):
 
 - ``learning_rate`` is the optimizer's variable: it is assigned, and the
   optimizer keeps its state; ``learning_rate_`` reports it. ``"auto"``, which
   the first call resolved from its chunk, keeps the current ``learning_rate_``;
-- ``sparsity_weight`` and ``sparsity_target`` (attributes of the coding
-  layer's regularizer) and a TopK model's ``auxk_weight`` and
-  ``dead_after_samples`` (attributes of the model) are set and the model is
+- ``sparsity_weight`` (``sparsity_weight_`` reports it; ``"auto"`` keeps it)
+  and ``sparsity_target`` (attributes of the coding layer's regularizer) and
+  a TopK model's ``auxk_weight`` and ``dead_after_samples`` (attributes of
+  the model) are set and the model is
   recompiled with the same optimizer object (state kept), so the train step
   is traced again with them;
 - every other difference (``n_components``, ``hidden_layer_sizes``,
@@ -23,15 +22,11 @@ the model depends on is compared with the model itself
 """
 
 from .._tf.variables import to_numpy
+from ..nn._options import SPARSITY_PENALTIES
 from ._model_settings import param_mismatches
 
 __all__ = ["ParamChanges"]
 
-_REGULARIZER_ATTRIBUTES = {
-    ("kl", "sparsity_weight"): "weight",
-    ("kl", "sparsity_target"): "target",
-    ("l1", "sparsity_weight"): "l1",
-}
 _MODEL_ATTRIBUTES = {"auxk_weight", "dead_after_samples"}
 # learning_rate_ differs from the model's rate only if the model was changed
 # by hand: the model is given the rate the estimator reports.
@@ -39,6 +34,7 @@ _APPLICABLE = {
     "learning_rate",
     "learning_rate_",
     "sparsity_weight",
+    "sparsity_weight_",
     "sparsity_target",
 } | _MODEL_ATTRIBUTES
 
@@ -56,7 +52,8 @@ class ParamChanges:
         self._model = estimator.model_
         self._params = estimator.get_params(deep=False)
         fitted = {
-            name: getattr(estimator, name, None) for name in ("loss_", "learning_rate_")
+            name: getattr(estimator, name, None)
+            for name in ("loss_", "learning_rate_", "sparsity_weight_")
         }
         self._changed = param_mismatches(self._params, self._model, fitted)
         refused = {
@@ -97,13 +94,25 @@ class ParamChanges:
                 estimator.learning_rate_ = old_reported
 
             self._undo.append(undo_rate)
-        regularizer_changes = {
-            _REGULARIZER_ATTRIBUTES[(self._params["sparsity"], name)]: float(
-                self._params[name]
+        regularizer_changes = {}
+        sparsity = self._params["sparsity"]
+        if "sparsity_target" in self._changed:
+            regularizer_changes["target"] = float(self._params["sparsity_target"])
+        if {"sparsity_weight", "sparsity_weight_"} & set(self._changed):
+            estimator = self._estimator
+            weight, old_weight = (
+                self._params["sparsity_weight"],
+                estimator.sparsity_weight_,
             )
-            for name in ("sparsity_weight", "sparsity_target")
-            if name in self._changed
-        }
+            if weight == "auto":
+                weight = old_weight
+            _, attribute = SPARSITY_PENALTIES[sparsity]
+            regularizer_changes[attribute] = estimator.sparsity_weight_ = float(weight)
+
+            def undo_weight():
+                estimator.sparsity_weight_ = old_weight
+
+            self._undo.append(undo_weight)
         model_changes = {
             name: self._params[name] for name in _MODEL_ATTRIBUTES & set(self._changed)
         }

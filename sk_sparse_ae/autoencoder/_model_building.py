@@ -1,6 +1,11 @@
 """From the estimator's parameters to a new compiled Keras autoencoder."""
 
+import itertools
+import os
+
+from .._compat import keras_divides_activity_penalty
 from .._tf.dtype_policy import current_policy
+from .._tf.fork_safety import note_tensorflow_started
 from .._tf.gradient_registry import skip_single_replica_all_reduce
 from .._tf.threads import limit_tensorflow_threads_to_environment
 from ..nn._builder import build_autoencoder, initialize_weights
@@ -13,10 +18,16 @@ from ..nn._options import (
 )
 from ._auto_settings import resolve_auxk_k
 
-__all__ = ["build_model", "make_regularizer"]
+__all__ = ["build_model", "check_model_size", "count_weights", "make_regularizer"]
+
+# Values kept per weight while training: the weight, its gradient and up to
+# two optimizer slots (Adam's moments), in float32.
+_TRAINING_BYTES_PER_WEIGHT = 4 * 4
 
 
-def build_model(params, *, n_features, hidden, loss, learning_rate, rng, center):
+def build_model(
+    params, *, n_features, hidden, loss, learning_rate, sparsity_weight, rng, center
+):
     """A new compiled autoencoder: ``(model, encoder, decoder)``.
 
     Parameters
@@ -27,16 +38,21 @@ def build_model(params, *, n_features, hidden, loss, learning_rate, rng, center)
         Width of the input.
     hidden : list of int
         The checked ``hidden_layer_sizes``.
-    loss, learning_rate : str, float
-        What ``"auto"`` resolved to (``loss_``, ``learning_rate_``).
+    loss, learning_rate, sparsity_weight : str, float, float
+        What ``"auto"`` resolved to (``loss_``, ``learning_rate_``,
+        ``sparsity_weight_``).
     rng : numpy.random.Generator
         Draws one seed per Dense layer.
     center : ndarray of shape (n_features,) or None
         The training data's mean; used by TopK models only.
     """
     current_policy()  # ValueError under an unsupported dtype policy
+    check_model_size(params, n_features, hidden)
     # Before the process's first TensorFlow op, when the pools get fixed.
     limit_tensorflow_threads_to_environment()
+    note_tensorflow_started()
+    # Now, not inside the first traced step (the answer is cached).
+    keras_divides_activity_penalty()
     top_k, auxk = None, None
     if params["sparsity"] == "topk":
         k, n_components = params["k"], params["n_components"]
@@ -63,7 +79,7 @@ def build_model(params, *, n_features, hidden, loss, learning_rate, rng, center)
         hidden_layer_sizes=hidden,
         activation=params["activation"],
         output_activation=OUTPUT_ACTIVATIONS[loss],
-        activity_regularizer=make_regularizer(params),
+        activity_regularizer=make_regularizer(params, sparsity_weight),
         seeds=seeds,
         top_k=top_k,
         auxk=auxk,
@@ -78,14 +94,42 @@ def build_model(params, *, n_features, hidden, loss, learning_rate, rng, center)
     return model, encoder, decoder
 
 
-def make_regularizer(params):
-    """The coding layer's activity regularizer for ``params``, or None."""
+def make_regularizer(params, weight):
+    """The coding layer's activity regularizer with this ``weight``, or None."""
     sparsity = params["sparsity"]
     if sparsity not in SPARSITY_PENALTIES:
         return None
     penalty, weight_name = SPARSITY_PENALTIES[sparsity]
     if sparsity == "kl":
-        return penalty(
-            weight=params["sparsity_weight"], target=params["sparsity_target"]
+        return penalty(weight=weight, target=params["sparsity_target"])
+    return penalty(**{weight_name: weight})
+
+
+def count_weights(n_features, hidden, n_components):
+    """The autoencoder's number of weights, kernels and biases: O(n_features *
+    (hidden[0] or n_components) + ...), each layer's inputs times its units."""
+    widths = [n_features, *hidden, n_components, *hidden[::-1], n_features]
+    return sum((a + 1) * b for a, b in itertools.pairwise(widths))
+
+
+def check_model_size(params, n_features, hidden):
+    """ValueError, before anything is allocated, if training the model would
+    need more memory than the machine has."""
+    n_weights = count_weights(n_features, hidden, params["n_components"])
+    needed = _TRAINING_BYTES_PER_WEIGHT * n_weights
+    available = _physical_memory()
+    if available is not None and needed > available:
+        raise ValueError(
+            f"n_components={params['n_components']} and "
+            f"hidden_layer_sizes={params['hidden_layer_sizes']!r} on "
+            f"{n_features} features make {n_weights:,} weights, which need about "
+            f"{needed / 2**30:,.1f} GiB to train, more than this machine's "
+            f"{available / 2**30:,.1f} GiB of memory."
         )
-    return penalty(**{weight_name: params["sparsity_weight"]})
+
+
+def _physical_memory():
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None

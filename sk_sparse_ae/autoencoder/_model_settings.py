@@ -41,14 +41,14 @@ def param_mismatches(params, model, fitted=None):
     model : keras.Model
         An autoencoder built by ``build_autoencoder`` and compiled.
     fitted : dict, optional
-        The estimator's ``loss_`` and ``learning_rate_``, what ``"auto"``
-        resolved to. The model must have them; an explicit ``loss`` or
-        ``learning_rate`` parameter must equal them too.
+        The estimator's ``loss_``, ``learning_rate_`` and ``sparsity_weight_``,
+        what ``"auto"`` resolved to. The model must have them; an explicit
+        parameter must equal them too.
 
     Returns
     -------
     mismatches : dict of str to (object, object)
-        For each disagreeing parameter (or ``loss_``, ``learning_rate_``),
+        For each disagreeing parameter (or resolved ``*_`` setting),
         ``(its value, the model's value)``. Parameters that the model does
         not depend on (``k`` without TopK, ``sparsity_target`` without KL,
         ...) are not compared.
@@ -59,8 +59,9 @@ def param_mismatches(params, model, fitted=None):
     for name in ("loss", "learning_rate"):
         if params[name] != "auto":
             wanted[name] = params[name]
-        if fitted and fitted.get(name + "_") is not None:
-            wanted[name + "_"] = fitted[name + "_"]
+    for name in ("loss_", "learning_rate_", "sparsity_weight_"):
+        if fitted and fitted.get(name) is not None:
+            wanted[name] = fitted[name]
     mismatches = {}
     for name, value in wanted.items():
         setting = name.rstrip("_")
@@ -105,7 +106,7 @@ def _settings_of_params(params, n_features):
         "optimizer": params["optimizer"],
         "sparsity": sparsity,
     }
-    if sparsity in ("kl", "l1"):
+    if sparsity in ("kl", "l1") and params["sparsity_weight"] != "auto":
         settings["sparsity_weight"] = float(params["sparsity_weight"])
     if sparsity == "kl":
         settings["sparsity_target"] = float(params["sparsity_target"])

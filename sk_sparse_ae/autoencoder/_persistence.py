@@ -16,7 +16,9 @@ import sklearn
 from sklearn.utils.validation import check_is_fitted
 
 from .._compat import validate_parameter_constraints
+from .._tf.fork_safety import note_tensorflow_started
 from .._tf.gradient_registry import skip_single_replica_all_reduce
+from .._tf.variables import to_numpy
 from ..io._archive import (
     METADATA_MEMBER,
     decode,
@@ -31,6 +33,9 @@ from ..io._metadata import (
     MetadataError,
     check_attributes,
 )
+from ..nn import KLDivergenceSparsity
+from ..nn._options import SPARSITY_PENALTIES, dense_layers
+from ._model_building import count_weights
 from ._model_settings import model_settings, param_mismatches
 from ._validation import check_hidden_layer_sizes
 
@@ -65,11 +70,15 @@ def save_estimator(estimator, path):
             f"fitted attributes that load accepts, {sorted(FITTED_ATTRIBUTES)}. "
             "Delete them before saving, or use pickle (only for files you trust)."
         )
+    # set_params since the fit: the model keeps what it was built with, and
+    # the loaded estimator must too (partial_fit applies or refuses them).
+    changed = param_mismatches(params, estimator.model_, attributes)
     metadata = {
         "versions": _library_versions(),
         "class": type(estimator).__name__,
         "params": encode(params, "parameter"),
         "attributes": encode(attributes, "attribute"),
+        "changed_since_fit": sorted(changed),
     }
     write_archive(path, metadata, estimator.model_)
 
@@ -86,7 +95,7 @@ def load_estimator(path, estimator_class):
         invalid parameters or unknown attributes, or does not describe its
         Keras model, or that model needs code to load (``safe_mode``).
     """
-    metadata, model_bytes = read_archive(path)
+    metadata, model_bytes = read_archive(path, _max_model_bytes)
     if metadata["class"] != estimator_class.__name__:
         raise ValueError(
             f"{os.fspath(path)!r} holds a {metadata['class']}, not a "
@@ -100,22 +109,37 @@ def load_estimator(path, estimator_class):
             f"{METADATA_MEMBER}: {error}; it was written with "
             f"{metadata.get('versions')}",
         ) from error
-    model = load_keras_model(path, model_bytes)
+    model = load_keras_model(
+        path, model_bytes, metadata.get("versions"), _max_model_bytes(metadata)
+    )
+    note_tensorflow_started()
+    _check_finite(path, model)
     if getattr(model, "optimizer", None) is not None:
         skip_single_replica_all_reduce(model.optimizer)
     try:
         n_features = model.get_layer("encoder").input_shape[-1]
-        actual = model_settings(model)
+        model_settings(model)  # ValueError unless one of ours
     except Exception as error:
         raise ValueError(
             f"{os.fspath(path)!r}: its Keras model is not a sparse autoencoder "
             f"built by {estimator_class.__name__} ({type(error).__name__}: {error})."
         ) from error
+    attributes = decode(metadata["attributes"])
+    if metadata["format_version"] == 1:
+        _upgrade_format_1(params, attributes, model)
     try:
-        attributes = check_attributes(decode(metadata["attributes"]), n_features)
+        attributes = check_attributes(attributes, n_features)
     except MetadataError as error:
         raise not_ours(path, f"{METADATA_MEMBER}: {error}") from error
     mismatches = param_mismatches(params, model, attributes)
+    changed = metadata.get("changed_since_fit", [])
+    if not isinstance(changed, list) or not set(changed) <= set(params):
+        raise not_ours(path, f"{METADATA_MEMBER}: changed_since_fit={changed!r}")
+    for name in changed:
+        if name in mismatches:
+            del mismatches[name]  # set_params after the fit, recorded by save
+        else:
+            mismatches[name] = (params[name], "what the parameter says")
     if mismatches:
         described = ", ".join(
             f"{name}={stated!r} but the model has {actual!r}"
@@ -125,10 +149,6 @@ def load_estimator(path, estimator_class):
             f"{os.fspath(path)!r}: {METADATA_MEMBER} does not describe the "
             f"file's Keras model ({described}); the file was altered or damaged."
         )
-    # Files written before loss="auto" and learning_rate="auto" existed lack
-    # what they resolved to: the model has it.
-    attributes.setdefault("loss_", actual["loss"])
-    attributes.setdefault("learning_rate_", actual["learning_rate"])
     estimator = estimator_class(**params)
     for name, value in attributes.items():
         setattr(estimator, name, value)
@@ -136,6 +156,59 @@ def load_estimator(path, estimator_class):
     estimator.encoder_ = model.get_layer("encoder")
     estimator.decoder_ = model.get_layer("decoder")
     return estimator
+
+
+# Bytes per stored value (float64 under that dtype policy) and values per
+# weight (the weight and up to three optimizer slots), and room for the
+# model's configuration and the HDF5 file's own structure.
+_BYTES_PER_WEIGHT = 8 * 4
+_MODEL_FILE_SLACK = 16 * 2**20
+
+
+def _max_model_bytes(metadata):
+    """What model.keras can unpack to for the metadata's architecture."""
+    try:
+        params = metadata["params"]
+        n_features = int(metadata["attributes"]["n_features_in_"])
+        hidden = check_hidden_layer_sizes(decode(params["hidden_layer_sizes"]))
+        n_weights = count_weights(n_features, hidden, int(params["n_components"]))
+    except Exception:  # malformed metadata: refused by the checks that follow
+        return _MODEL_FILE_SLACK
+    return _BYTES_PER_WEIGHT * n_weights + _MODEL_FILE_SLACK
+
+
+def _check_finite(path, model):
+    """Refuse NaN or inf in the weights or the optimizer's state."""
+    optimizer = getattr(model, "optimizer", None)
+    variables = [*model.weights, *(optimizer.variables if optimizer else [])]
+    for variable in variables:
+        value = np.asarray(to_numpy(variable))
+        if value.dtype.kind == "f" and not np.isfinite(value).all():
+            raise ValueError(
+                f"{os.fspath(path)!r}: the model's {variable.path!r} holds NaN or "
+                "inf; the file was damaged or written after training diverged."
+            )
+
+
+def _upgrade_format_1(params, attributes, model):
+    """Make a format-1 file train as it did when it was written.
+
+    Format 1's ``KLDivergenceSparsity`` added two Bernoulli KL divergences per
+    unit, twice the book's formula that the class computes now: its weight is
+    doubled, in the model and in the parameters, which gives the same
+    penalty. Format 1 had no ``sparsity_weight_``: it is the weight used.
+    """
+    if not isinstance(attributes, dict) or not isinstance(params, dict):
+        return
+    regularizer = dense_layers(model.get_layer("encoder"))[-1].activity_regularizer
+    if isinstance(regularizer, KLDivergenceSparsity):
+        regularizer.weight = 2 * regularizer.weight
+        if params.get("sparsity_weight") != "auto":
+            params["sparsity_weight"] = 2 * params["sparsity_weight"]
+    if params.get("sparsity") not in SPARSITY_PENALTIES:
+        attributes.setdefault("sparsity_weight_", 0.0)
+    elif params.get("sparsity_weight") != "auto":
+        attributes.setdefault("sparsity_weight_", float(params["sparsity_weight"]))
 
 
 def _library_versions():
@@ -166,6 +239,6 @@ def check_params(params, estimator_class):
             caller_name=estimator_class.__name__,
         )
         check_hidden_layer_sizes({**known, **params}["hidden_layer_sizes"])
-    except (ValueError, TypeError) as error:
+    except (ValueError, TypeError, OverflowError) as error:
         raise MetadataError(f"invalid parameters: {error}") from error
     return {**known, **params}

@@ -13,6 +13,7 @@ from sklearn.base import (
 from sklearn.utils.validation import check_is_fitted
 
 from .._compat import Interval, StrOptions, _fit_context
+from .._tf.fork_safety import check_not_forked_after_tensorflow
 from .._tf.memory import float32_copy
 from .._tf.threads import (
     new_instance_with_thread_limit,
@@ -31,7 +32,9 @@ from ._auto_settings import (
     check_loss_range,
     resolve_learning_rate,
     resolve_loss,
+    resolve_sparsity_weight,
 )
+from ._concurrency import publish, reading, writing
 from ._docstring import substitute
 from ._fitting import center_of, make_rng, split_validation, train
 from ._incremental import ParamChanges
@@ -96,6 +99,11 @@ class SparseAutoencoderTransformer(
         The learning rate trained with: ``learning_rate``, or what
         ``"auto"`` chose for the optimizer and ``loss_``.
 
+    sparsity_weight_ : float
+        The penalty's weight trained with: ``sparsity_weight``, or what
+        ``"auto"`` chose for ``sparsity``; ``0.0`` for ``"topk"`` and
+        ``None``, which add no penalty.
+
     history_ : dict of str to list of float
         Per-epoch training metrics: ``"loss"`` (reconstruction plus penalty)
         and, with early stopping, ``"val_loss"``. :meth:`partial_fit` appends
@@ -148,7 +156,10 @@ class SparseAutoencoderTransformer(
         "hidden_layer_sizes": ["array-like"],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "sparsity": [StrOptions({*SPARSITY_PENALTIES, "topk"}), None],
-        "sparsity_weight": [Interval(numbers.Real, 0, None, closed="left")],
+        "sparsity_weight": [
+            Interval(numbers.Real, 0, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
         "sparsity_target": [Interval(numbers.Real, 0, 1, closed="neither")],
         "k": [Interval(numbers.Integral, 1, None, closed="left")],
         "auxk_weight": [Interval(numbers.Real, 0, None, closed="left")],
@@ -156,7 +167,8 @@ class SparseAutoencoderTransformer(
             Interval(numbers.Integral, 1, None, closed="left"),
             StrOptions({"auto"}),
         ],
-        "dead_after_samples": [Interval(numbers.Integral, 1, None, closed="left")],
+        # The dead-unit counter saturates at 2**30 (nn.TopKAutoencoder).
+        "dead_after_samples": [Interval(numbers.Integral, 1, 2**30, closed="both")],
         "loss": [StrOptions({"auto", *KERAS_LOSSES})],
         "optimizer": [StrOptions(set(OPTIMIZERS))],
         "learning_rate": [
@@ -182,7 +194,7 @@ class SparseAutoencoderTransformer(
         hidden_layer_sizes=(100,),
         activation="selu",
         sparsity="kl",
-        sparsity_weight=1e-3,
+        sparsity_weight="auto",
         sparsity_target=0.1,
         k=100,
         auxk_weight=1 / 32,
@@ -226,7 +238,6 @@ class SparseAutoencoderTransformer(
         self.jit_compile = jit_compile
         self.sparse_output = sparse_output
 
-    @restore_state_on_failure
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Train the autoencoder on X.
@@ -245,6 +256,16 @@ class SparseAutoencoderTransformer(
         self : object
             The fitted transformer.
         """
+        # A copy is fitted, so that other threads (and a failed fit) see the
+        # earlier state until the new model is complete (_concurrency).
+        fitted = object.__new__(type(self))
+        vars(fitted).update(vars(self))
+        fitted._fit(X)
+        publish(self, fitted)
+        return self
+
+    def _fit(self, X):
+        check_not_forked_after_tensorflow("fit")
         X = check_float(X, self, reset=True)
         hidden = check_hidden_layer_sizes(self.hidden_layer_sizes)
         self._resolve_auto_settings(X, "fit")
@@ -257,12 +278,11 @@ class SparseAutoencoderTransformer(
 
         model, encoder, decoder = self._build_model(X.shape[1], hidden, rng, center)
         history = train(self, model, X_train, X_val, rng, center)
-        # Published only now: other threads see the earlier model until here.
         self.model_, self.encoder_, self.decoder_ = model, encoder, decoder
         self.history_, self.n_iter_ = history, len(history["loss"])
         self._record_dead_fraction(len(X_train))
-        return self
 
+    @writing
     @restore_state_on_failure
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):
@@ -303,6 +323,7 @@ class SparseAutoencoderTransformer(
         self : object
             The transformer, trained on one more chunk.
         """
+        check_not_forked_after_tensorflow("partial_fit")
         first_call = not hasattr(self, "model_")
         X = check_float(X, self, reset=first_call)
         changes = None if first_call else ParamChanges(self)  # or ValueError
@@ -343,7 +364,8 @@ class SparseAutoencoderTransformer(
         history = self.model_.fit(
             X_chunk,
             X_chunk,
-            batch_size=self.batch_size,
+            # A batch larger than the data is the whole data: never allocate more.
+            batch_size=min(self.batch_size, max(len(X_chunk), 1)),
             epochs=1,
             shuffle=False,
             verbose=min(int(self.verbose), 2),
@@ -367,6 +389,7 @@ class SparseAutoencoderTransformer(
             },
         }
 
+    @reading
     def transform(self, X):
         """Encode X: the activations of the coding units.
 
@@ -389,6 +412,7 @@ class SparseAutoencoderTransformer(
             return run_in_chunks_sparse(self.encoder_, X, X.dtype)
         return run_in_chunks(self.encoder_, X, X.dtype)
 
+    @reading
     def inverse_transform(self, X):
         """Decode codings back to the input space.
 
@@ -412,6 +436,7 @@ class SparseAutoencoderTransformer(
             )
         return run_in_chunks(self.decoder_, codings, codings.dtype)
 
+    @reading
     def score(self, X, y=None):
         """Negative mean reconstruction loss of X (higher is better).
 
@@ -445,6 +470,7 @@ class SparseAutoencoderTransformer(
             )
         return -float(np.mean(per_sample, dtype=np.float64))
 
+    @reading
     def save(self, path):
         """Save the fitted transformer to one file that loads without running code.
 
@@ -488,7 +514,10 @@ class SparseAutoencoderTransformer(
         return self.encoder_.output_shape[-1]
 
     def _resolve_auto_settings(self, X, method):
-        """Set ``loss_`` and ``learning_rate_`` for training data X (_auto_settings)."""
+        """Set ``loss_``, ``learning_rate_`` and ``sparsity_weight_`` for X."""
+        self.sparsity_weight_ = resolve_sparsity_weight(
+            self.sparsity_weight, self.sparsity
+        )
         self.loss_ = resolve_loss(self.loss, X)
         check_loss_range(X, self.loss, self.loss_, method)
         self.learning_rate_ = resolve_learning_rate(
@@ -503,6 +532,7 @@ class SparseAutoencoderTransformer(
             hidden=hidden,
             loss=self.loss_,
             learning_rate=self.learning_rate_,
+            sparsity_weight=self.sparsity_weight_,
             rng=rng,
             center=center,
         )

@@ -298,7 +298,7 @@ def _figure_title(name, estimator, epochs, n_train):
     if estimator.sparsity == "topk":
         sparsity = f"topk, k={estimator.k}"
     else:
-        sparsity = f"{estimator.sparsity}, weight {estimator.sparsity_weight:.3g}"
+        sparsity = f"{estimator.sparsity}, weight {estimator.sparsity_weight_:.3g}"
     return (
         f"'{name}' ({sparsity}): Fashion-MNIST test codings after "
         f"{epochs} epoch(s) on {n_train} images"

@@ -11,12 +11,13 @@ import functools
 import math
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 from ._settings import DEFAULT_OUTPUT_DIR
 
-DEFAULT_WEIGHTS = (0.0, 1e-4, 1e-3, 1e-2, 1e-1)
+DEFAULT_WEIGHTS = (0.0, 2e-4, 2e-3, 2e-2, 2e-1)
 # The digits demo's options and defaults (None on the command line: not given).
 DIGITS_DEFAULTS = {"weights": DEFAULT_WEIGHTS, "epochs": 10, "cv": 3, "n_jobs": 1}
 
@@ -202,6 +203,8 @@ def _int_at_least(low, high=None):
 
 
 _positive_int = _int_at_least(1)
+# TensorFlow takes thread counts as 32-bit ints; far more than any machine has.
+_thread_count = _int_at_least(1, 4096)
 # scikit-learn's check_random_state takes seeds in [0, 2**32 - 1].
 _seed = _int_at_least(0, 2**32 - 1)
 
@@ -222,6 +225,27 @@ def _output_dir(text):
     if os.path.exists(text) and not os.path.isdir(text):
         raise argparse.ArgumentTypeError(f"{text!r} exists and is not a directory")
     return text
+
+
+def _check_output_dir(args):
+    """Create the output directory and check that it takes files, before any
+    model is fitted; an error message, or None."""
+    writes = args.handler is run_reproduce or getattr(args, "data", None) == (
+        "fashion-mnist"
+    )
+    if not writes or getattr(args, "quick", None) is None:
+        return None
+    output_dir = args.output_dir or DEFAULT_OUTPUT_DIR
+    try:
+        os.makedirs(output_dir, exist_ok=True)
+        with tempfile.TemporaryFile(dir=output_dir):
+            pass
+    except OSError as error:
+        return (
+            f"argument --output-dir: cannot write result files to {output_dir!r} "
+            f"({error.strerror or error})"
+        )
+    return None
 
 
 def build_parser():
@@ -303,7 +327,7 @@ def _add_experiment_arguments(parser, *, fashion_only):
     )
     parser.add_argument(
         "--threads",
-        type=_positive_int,
+        type=_thread_count,
         default=None,
         help="TensorFlow and BLAS threads (default: their own defaults)" + only,
     )
@@ -397,8 +421,8 @@ def run_reproduce(args):
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.check is not None:
-        message = args.check(args)
+    for check in (args.check, _check_output_dir):
+        message = None if check is None else check(args)
         if message is not None:
             args.subparser.error(message)
     from .._tf.quiet_import import import_tensorflow_quietly, quiet_tensorflow_wanted

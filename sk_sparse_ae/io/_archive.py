@@ -14,6 +14,9 @@ the format to use for models received from others. This module knows the
 format, not the estimator: :mod:`sk_sparse_ae.autoencoder` decides what goes in.
 """
 
+import contextlib
+import io
+import itertools
 import json
 import os
 import tempfile
@@ -38,20 +41,82 @@ __all__ = [
 ]
 
 FORMAT_NAME = "sk_sparse_ae"
-FORMAT_VERSION = 1
+# 2: KLDivergenceSparsity's weight multiplies one Bernoulli KL per unit (the
+# book's formula); in version 1 it multiplied twice that.
+FORMAT_VERSION = 2
 MODEL_MEMBER = "model.keras"
 METADATA_MEMBER = "metadata.json"
 
 
+# metadata.json holds parameters, a history per epoch or partial_fit call and
+# at most one name per input feature: far below this.
+MAX_METADATA_BYTES = 64 * 2**20
+# Integers in metadata.json: int64's 19 digits are all the format ever writes.
+_MAX_INT_DIGITS = 20
+
+
 def write_archive(path, metadata, model):
-    """Write ``metadata`` (JSON-ready, see :func:`encode`) and the Keras ``model``."""
+    """Write ``metadata`` (JSON-ready, see :func:`encode`) and the Keras ``model``.
+
+    Atomic: the archive is written to a temporary file beside ``path``,
+    flushed to disk and renamed over ``path`` (``os.replace``), so an
+    interrupted or failed call leaves any earlier file at ``path`` whole.
+    The temporary file is removed on every failure Python sees (an exception,
+    Ctrl-C); only a process killed outright (SIGKILL, an unhandled SIGTERM)
+    can leave it, as ``.<name>.<random>.tmp`` beside ``path``.
+    """
     metadata = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, **metadata}
+    path = os.fspath(path)
+    directory, name = os.path.split(os.path.abspath(path))
     with tempfile.TemporaryDirectory() as tmp:
         model_file = os.path.join(tmp, MODEL_MEMBER)
         model.save(model_file)
-        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr(METADATA_MEMBER, json.dumps(metadata, indent=1))
-            archive.write(model_file, MODEL_MEMBER)
+        fd, partial = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+                    zf.writestr(METADATA_MEMBER, json.dumps(metadata, indent=1))
+                    zf.write(model_file, MODEL_MEMBER)
+                f.flush()
+                os.fsync(f.fileno())
+            os.chmod(partial, _file_mode(path))
+            os.replace(partial, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(partial)
+            raise
+    _fsync_directory(directory)
+
+
+def _file_mode(path):
+    """The replaced file's permissions, or a new file's under the umask
+    (read from /proc, as os.umask would change it process-wide)."""
+    try:
+        return os.stat(path).st_mode & 0o777
+    except OSError:
+        pass
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o644
+
+
+def _fsync_directory(directory):
+    """Make the rename durable, where the platform allows."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def not_ours(path, why):
@@ -110,12 +175,20 @@ def _check_not_a_pickle(path):
     )
 
 
-def read_archive(path):
+def read_archive(path, max_model_bytes=None):
     """Return ``(metadata dict, model.keras bytes)``; check everything first."""
     _check_not_a_pickle(path)
     try:
         with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
+            listed = archive.namelist()
+            names = set(listed)
+            duplicates = sorted({name for name in listed if listed.count(name) > 1})
+            if duplicates:
+                raise not_ours(
+                    path,
+                    f"it holds more than one member named {duplicates} (unzip "
+                    "would show one, a loader another)",
+                )
             if "config.json" in names and MODEL_MEMBER not in names:
                 raise not_ours(
                     path,
@@ -125,19 +198,17 @@ def read_archive(path):
             missing = {METADATA_MEMBER, MODEL_MEMBER} - names
             if missing:
                 raise not_ours(path, f"it has no {', '.join(sorted(missing))}")
-            # read() checks each member's CRC-32, so a corrupted byte is caught.
-            metadata_bytes = archive.read(METADATA_MEMBER)
-            model_bytes = archive.read(MODEL_MEMBER)
+            # Reading checks each member's CRC-32, so a corrupted byte is caught.
+            metadata_bytes = _read_bounded(path, archive, METADATA_MEMBER, None)
+            metadata = _parse_metadata(path, metadata_bytes)
+            limit = None if max_model_bytes is None else max_model_bytes(metadata)
+            model_bytes = _read_bounded(path, archive, MODEL_MEMBER, limit)
     except (zipfile.BadZipFile, EOFError, zlib.error, OSError) as error:
         # OSError: a corrupted offset makes zipfile seek before the start
         # (EINVAL); the file itself opened in _check_not_a_pickle.
         raise not_ours(
             path, f"truncated or corrupted zip ({type(error).__name__}: {error})"
         ) from error
-    try:
-        metadata = json.loads(metadata_bytes)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
-        raise not_ours(path, f"{METADATA_MEMBER} is not JSON ({error})") from error
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT_NAME:
         raise not_ours(path, f"{METADATA_MEMBER} does not name format {FORMAT_NAME!r}")
     try:
@@ -159,7 +230,49 @@ def read_archive(path):
     return metadata, model_bytes
 
 
-def load_keras_model(path, model_bytes):
+def _read_bounded(path, archive, name, limit):
+    """The member's bytes, refused before reading if it is larger than ``limit``
+    (``MAX_METADATA_BYTES`` for the metadata), and read no further if the
+    archive understates its size."""
+    limit = MAX_METADATA_BYTES if limit is None else limit
+    size = archive.getinfo(name).file_size
+    if size > limit:
+        raise not_ours(
+            path,
+            f"its {name} would unpack to {size} bytes, more than the {limit} "
+            "that the file's own metadata allows",
+        )
+    with archive.open(name) as member:
+        data = member.read(limit + 1)
+    if len(data) > limit:
+        raise not_ours(path, f"its {name} unpacks to more than {limit} bytes")
+    return data
+
+
+def _bounded_int(text):
+    if len(text.lstrip("-")) > _MAX_INT_DIGITS:
+        raise MetadataError(f"it holds an integer of {len(text)} digits")
+    return int(text)
+
+
+def _parse_metadata(path, metadata_bytes):
+    try:
+        return json.loads(metadata_bytes, parse_int=_bounded_int)
+    except MetadataError as error:
+        raise not_ours(path, f"{METADATA_MEMBER}: {error}") from error
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        # ValueError: json.JSONDecodeError, and Python's own int-digits limit.
+        raise not_ours(path, f"{METADATA_MEMBER} is not JSON ({error})") from error
+
+
+def load_keras_model(path, model_bytes, written_with=None, max_bytes=None):
+    """The Keras model of ``model_bytes``, read with ``safe_mode=True``.
+
+    ``written_with`` is the metadata's ``versions``: a failure names a newer
+    Keras than the installed one, which older Keras versions cannot read.
+    """
+    if max_bytes is not None:
+        _check_unpacked_size(path, model_bytes, max_bytes)
     # Keras reads .keras files by name; the temporary copy lives only here.
     with tempfile.TemporaryDirectory() as tmp:
         model_file = os.path.join(tmp, MODEL_MEMBER)
@@ -170,9 +283,47 @@ def load_keras_model(path, model_bytes):
         except Exception as error:
             raise ValueError(
                 f"{os.fspath(path)!r}: its Keras model could not be loaded with "
-                f"safe_mode=True: {type(error).__name__}: {error}"
+                f"safe_mode=True{_newer_keras(written_with)}: "
+                f"{type(error).__name__}: {error}"
             ) from error
     return model
+
+
+def _check_unpacked_size(path, model_bytes, max_bytes):
+    """Refuse a model.keras whose own members would unpack to over ``max_bytes``."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(model_bytes)) as inner:
+            total = sum(info.file_size for info in inner.infolist())
+    except (zipfile.BadZipFile, EOFError, zlib.error, OSError):
+        return  # Keras names what is wrong with it
+    if total > max_bytes:
+        raise not_ours(
+            path,
+            f"its {MODEL_MEMBER} would unpack to {total} bytes, more than the "
+            f"{max_bytes} its model can need",
+        )
+
+
+def _newer_keras(written_with):
+    """A note if the file was written with a newer Keras than the installed one."""
+    written = written_with.get("keras") if isinstance(written_with, dict) else None
+    if not isinstance(written, str) or _release(written) <= _release(keras.__version__):
+        return ""
+    return (
+        f" (it was written with Keras {written}, newer than the installed "
+        f"{keras.__version__}, which may not read it: upgrade Keras)"
+    )
+
+
+def _release(version):
+    """The leading numbers of a version string, ``(3, 15, 1)`` for ``"3.15.1"``."""
+    numbers = []
+    for part in version.split("."):
+        digits = "".join(itertools.takewhile(str.isdigit, part))
+        if not digits:
+            break
+        numbers.append(int(digits[:9]))
+    return tuple(numbers)
 
 
 # JSON has no tuples, ndarrays or NumPy scalars: tag them so that loading

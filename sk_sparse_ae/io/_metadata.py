@@ -9,13 +9,14 @@ types known to be safe are accepted, everything else is refused by name):
 - the parameters are the estimator's own, each valid under its
   ``_parameter_constraints`` and the checks ``fit`` adds;
 - the fitted attributes are exactly the known ones, each of its own type:
-  ``n_features_in_``, ``n_iter_`` and ``history_`` always; ``loss_`` and
-  ``learning_rate_`` (filled in from the model for files written before
-  they existed), ``feature_names_in_``, TopK's ``dead_fraction_`` and
-  ``set_output``'s ``_sklearn_output_config`` when present. A file cannot set any other
-  attribute (methods, ``_more_tags``, ``_metadata_request``, ...).
+  ``n_features_in_``, ``n_iter_``, ``history_``, ``loss_``,
+  ``learning_rate_`` and ``sparsity_weight_`` always; ``feature_names_in_``,
+  TopK's ``dead_fraction_`` and ``set_output``'s ``_sklearn_output_config``
+  when present. A file cannot set any other attribute (methods,
+  ``_more_tags``, ``_metadata_request``, ...).
 
-Each check raises ``MetadataError`` with the reason; ``persistence`` turns it
+Each check raises ``MetadataError`` with the reason; the estimator's
+``_persistence`` turns it
 into the documented ``ValueError`` naming the file. That the parameters also
 describe the file's Keras model is checked there, against the loaded model.
 """
@@ -85,6 +86,10 @@ def _learning_rate(value, n_features):
     return _is_number(value) and 0 < value < float("inf")
 
 
+def _non_negative(value, n_features):
+    return _is_number(value) and 0 <= value < float("inf")
+
+
 def _fraction(value, n_features):
     return _is_number(value) and 0 <= value <= 1
 
@@ -107,8 +112,9 @@ FITTED_ATTRIBUTES = {
         _feature_names,
         "an array of n_features_in_ strings",
     ),
-    "loss_": (False, _loss, "'binary_crossentropy' or 'squared_error'"),
-    "learning_rate_": (False, _learning_rate, "a finite number > 0"),
+    "loss_": (True, _loss, "'binary_crossentropy' or 'squared_error'"),
+    "learning_rate_": (True, _learning_rate, "a finite number > 0"),
+    "sparsity_weight_": (True, _non_negative, "a finite number >= 0"),
     "dead_fraction_": (False, _fraction, "a number in [0, 1]"),
     "_sklearn_output_config": (
         False,

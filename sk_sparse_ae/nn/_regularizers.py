@@ -1,15 +1,19 @@
 """Sparsity penalties on the coding layer, as serializable Keras regularizers.
 
-Both follow Keras's activity-regularizer contract: Keras divides the value a
-layer's activity regularizer returns by the batch size before adding it to the
-loss (``keras.layers.Layer.__call__``). A regularizer therefore returns a *sum
-over the batch*, and the penalty that reaches the loss is a per-sample mean.
+Each penalty means the same on every supported Keras: the loss gains
+:meth:`penalty` (a per-sample mean for L1, a statistic of the batch for KL).
+Keras 3.14 and later divide the value an activity regularizer returns by the
+batch size before adding it to the loss; Keras 3.8 to 3.13 add it as it is
+(:func:`~sk_sparse_ae._compat.keras_divides_activity_penalty` asks the
+installed Keras once). ``__call__`` returns what the installed Keras needs.
 """
 
 import numbers
 
 import keras
 from keras import ops
+
+from .._compat import keras_divides_activity_penalty
 
 __all__ = ["KLDivergenceSparsity", "L1Sparsity"]
 
@@ -44,6 +48,10 @@ def _check_non_negative(name, value):
     return float(value)
 
 
+def _batch_size(x, dtype):
+    return ops.cast(ops.shape(x)[0], dtype)
+
+
 def _kl(p, q):
     """Bernoulli KL divergence ``KL(p || q)``, elementwise."""
     return p * ops.log(p / q) + (1 - p) * ops.log((1 - p) / (1 - q))
@@ -53,10 +61,10 @@ def _kl(p, q):
 class L1Sparsity(keras.regularizers.Regularizer):
     """L1 activity penalty: ``l1 * sum(|codings|)`` per sample.
 
-    Returns ``l1 * sum(|x|)`` over the whole batch; after Keras divides by the
-    batch size the loss gains ``l1 * sum(|codings|)`` averaged over the
-    samples, which is what ``keras.layers.ActivityRegularization(l1=l1)``
-    adds (the book's sparse autoencoder uses ``l1=1e-3``).
+    The loss gains ``l1 * sum(|codings|)`` averaged over the batch's samples,
+    what the book's ``keras.layers.ActivityRegularization(l1=1e-3)`` added
+    under the Keras of its time, which divided activity penalties by the
+    batch size. Cost: O(batch_size * n_units).
 
     Parameters
     ----------
@@ -68,15 +76,28 @@ class L1Sparsity(keras.regularizers.Regularizer):
     >>> import numpy as np
     >>> from sk_sparse_ae.nn._regularizers import L1Sparsity
     >>> reg = L1Sparsity(l1=0.5)
-    >>> round(float(reg(np.array([[0.2, -0.4], [0.0, 1.0]], dtype="float32"))), 6)
-    0.8
+    >>> codings = np.array([[0.2, -0.4], [0.0, 1.0]], dtype="float32")
+    >>> round(float(reg.penalty(codings)), 6)  # 0.5 * (0.6 + 1.0) / 2 samples
+    0.4
     """
 
     def __init__(self, l1=1e-3):
         self.l1 = _check_non_negative("l1", l1)
 
+    def penalty(self, x):
+        """The penalty the loss gains for the batch of codings ``x``."""
+        return _in_loss_precision(
+            lambda x: self.l1 * ops.sum(ops.abs(x)) / _batch_size(x, x.dtype), x
+        )
+
     def __call__(self, x):
-        return _in_loss_precision(lambda x: self.l1 * ops.sum(ops.abs(x)), x)
+        def for_keras(x):
+            total = self.l1 * ops.sum(ops.abs(x))
+            if keras_divides_activity_penalty():
+                return total
+            return total / _batch_size(x, total.dtype)
+
+        return _in_loss_precision(for_keras, x)
 
     def get_config(self):
         return {"l1": self.l1}
@@ -87,20 +108,22 @@ class KLDivergenceSparsity(keras.regularizers.Regularizer):
     """KL-divergence sparsity penalty on the batch-mean activation of each unit.
 
     With ``q`` the mean activation of each coding unit over the batch and ``p``
-    the target, the penalty added to the loss is::
+    the target, the penalty added to the loss is one Bernoulli KL divergence
+    per unit, as in Géron's *Hands-On Machine Learning*, chapter 17::
 
-        weight * sum_units [KL(p || q) + KL(1 - p || 1 - q)]
+        weight * sum_units [p log(p / q) + (1 - p) log((1 - p) / (1 - q))]
 
-    where ``KL(a || b) = a log(a / b) + (1 - a) log((1 - a) / (1 - b))``, as in
-    Géron's *Hands-On Machine Learning*, chapter 17. ``q`` is clipped to
-    ``[1e-7, 1 - 1e-7]`` so that the penalty stays finite for saturated units.
+    (the book writes it ``kl_divergence(p, q) + kl_divergence(1 - p, 1 - q)``
+    with Keras's ``kullback_leibler_divergence``, ``sum(y_true * log(y_true /
+    y_pred))``: its two terms are the two halves of this sum). ``q`` is
+    clipped to ``[1e-7, 1 - 1e-7]`` so that the penalty stays finite for
+    saturated units. Cost: O(batch_size * n_units).
 
-    The penalty is a statistic of the batch, not a sum over samples, so this
-    regularizer returns it multiplied by the batch size: Keras's division by
-    the batch size then leaves exactly ``weight * sum_units [...]`` in the
-    loss, whatever the batch size. (A plain regularizer that returns the
-    penalty unscaled, as the book's does, is weakened ``batch_size``-fold:
-    the book's ``weight=0.05`` at batch 32 equals ``weight=0.05 / 32`` here.)
+    The penalty is a statistic of the batch, not a sum over samples, and it
+    reaches the loss as it is, whatever the batch size. The book's
+    regularizer returned it unscaled to a Keras that divided it by the batch
+    size, which weakened it ``batch_size``-fold: the book's ``weight=0.05`` at
+    batch 32 equals ``weight=0.05 / 32`` here.
 
     Parameters
     ----------
@@ -115,7 +138,7 @@ class KLDivergenceSparsity(keras.regularizers.Regularizer):
     >>> from sk_sparse_ae.nn import KLDivergenceSparsity
     >>> reg = KLDivergenceSparsity(weight=1.0, target=0.1)
     >>> codings = np.full((4, 3), 0.1, dtype="float32")  # already on target
-    >>> abs(float(reg(codings))) < 1e-6
+    >>> abs(float(reg.penalty(codings))) < 1e-6
     True
     """
 
@@ -129,15 +152,22 @@ class KLDivergenceSparsity(keras.regularizers.Regularizer):
             raise ValueError(f"target must be a float in (0, 1), got {target!r}.")
         self.target = float(target)
 
-    def __call__(self, x):
-        return _in_loss_precision(self._penalty_times_batch_size, x)
+    def penalty(self, x):
+        """The penalty the loss gains for the batch of codings ``x``."""
+        return _in_loss_precision(self._penalty, x)
 
-    def _penalty_times_batch_size(self, x):
+    def __call__(self, x):
+        def for_keras(x):
+            penalty = self._penalty(x)
+            if keras_divides_activity_penalty():
+                return penalty * _batch_size(x, penalty.dtype)
+            return penalty
+
+        return _in_loss_precision(for_keras, x)
+
+    def _penalty(self, x):
         q = ops.clip(ops.mean(x, axis=0), _EPSILON, 1 - _EPSILON)
-        p = self.target
-        penalty = self.weight * ops.sum(_kl(p, q) + _kl(1 - p, 1 - q))
-        batch_size = ops.cast(ops.shape(x)[0], penalty.dtype)
-        return penalty * batch_size
+        return self.weight * ops.sum(_kl(self.target, q))
 
     def get_config(self):
         return {"weight": self.weight, "target": self.target}

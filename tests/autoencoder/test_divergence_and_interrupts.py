@@ -95,3 +95,44 @@ def test_interrupted_refit_keeps_the_earlier_fit(X, interrupt):
     np.testing.assert_array_equal(sae.transform(X), codings)
     # And it can be refitted normally afterwards.
     assert sae.fit(wider).transform(wider).shape == (64, 3)
+
+
+def test_second_interrupt_during_partial_fit_rollback_restores_everything(
+    X, interrupt, monkeypatch
+):
+    sae = SparseAutoencoderTransformer(**TINY).partial_fit(X)
+    sae.partial_fit(X)
+    model = sae.model_
+    weights = [keras.ops.convert_to_numpy(v) for v in model.weights]
+    optimizer = [keras.ops.convert_to_numpy(v) for v in model.optimizer.variables]
+    n_iter, codings = sae.n_iter_, sae.transform(X)
+
+    # The rollback assigns the saved values back; a second Ctrl-C arrives
+    # while it is half way through them.
+    variable_type = type(model.weights[0])
+    original_assign = variable_type.assign
+    assigns = {"count": 0, "interrupted": False}
+
+    def assign(self, value):
+        # Only the rollback assigns saved NumPy values; training assigns tensors.
+        assigns["count"] += isinstance(value, np.ndarray)
+        if assigns["count"] == 3 and not assigns["interrupted"]:
+            assigns["interrupted"] = True
+            raise KeyboardInterrupt
+        return original_assign(self, value)
+
+    interrupt.armed = True
+    interrupt.epochs_begun = 1  # partial_fit runs one Keras epoch
+    monkeypatch.setattr(variable_type, "assign", assign)
+    with pytest.raises(KeyboardInterrupt):
+        sae.partial_fit(X)
+    monkeypatch.setattr(variable_type, "assign", original_assign)
+    interrupt.armed = False
+
+    assert assigns["interrupted"]
+    assert sae.n_iter_ == n_iter
+    for now, before in zip(model.weights, weights, strict=True):
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(now), before)
+    for now, before in zip(model.optimizer.variables, optimizer, strict=True):
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(now), before)
+    np.testing.assert_array_equal(sae.transform(X), codings)

@@ -95,7 +95,7 @@ def test_file_is_a_zip_of_keras_model_and_json(saved):
         assert sorted(archive.namelist()) == ["metadata.json", "model.keras"]
         metadata = json.loads(archive.read("metadata.json"))
     assert metadata["format"] == "sk_sparse_ae"
-    assert metadata["format_version"] == 1
+    assert metadata["format_version"] == 2
     assert metadata["class"] == "SparseAutoencoderTransformer"
     assert metadata["versions"]["keras"] == keras.__version__
     assert metadata["params"]["n_components"] == 5
@@ -183,7 +183,7 @@ def test_foreign_files(fitted, tmp_path):
     "change, match",
     [
         ({"format": "something_else"}, r"does not name format 'sk_sparse_ae'"),
-        ({"format_version": 99}, r"format_version=99; .* up to 1"),
+        ({"format_version": 99}, r"format_version=99; .* up to 2"),
         ({"class": "PCA"}, r"holds a PCA, not a SparseAutoencoderTransformer"),
         ({"params": {"n_components": 5, "alpha": 1}}, r"parameters \['alpha'\]"),
         (

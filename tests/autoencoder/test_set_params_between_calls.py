@@ -66,7 +66,7 @@ def test_sparsity_weight_and_target_changes_are_applied(X, sparsity):
     bce = -np.mean(chunk * np.log(output) + (1 - chunk) * np.log(1 - output))
     if sparsity == "kl":
         q = np.clip(codings.mean(axis=0), 1e-7, 1 - 1e-7)
-        penalty = weight * np.sum(_kl(target, q) + _kl(1 - target, 1 - q))
+        penalty = weight * np.sum(_kl(target, q))  # the book's formula
     else:
         penalty = weight * np.abs(codings).sum(axis=1).mean()
     np.testing.assert_allclose(sae.history_["loss"][-1], bce + penalty, rtol=2e-4)

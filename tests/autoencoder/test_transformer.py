@@ -29,7 +29,7 @@ def numpy_kl(codings, target):
     q = np.clip(codings.mean(axis=0, dtype=np.float64), 1e-7, 1 - 1e-7)
     p = target
     kl = p * np.log(p / q) + (1 - p) * np.log((1 - p) / (1 - q))
-    return 2 * kl.sum()  # KL(p||q) + KL(1-p||1-q), the two terms are equal
+    return kl.sum()  # one Bernoulli KL per unit, the book's formula
 
 
 def test_fit_returns_self_and_sets_fitted_attributes(digits_small):
@@ -108,7 +108,7 @@ def test_training_reduces_reconstruction_loss(digits_small):
 def test_penalty_in_loss_is_weight_times_kl_at_every_batch_size(fitted, digits_small):
     """sparsity_weight means the same at every batch size."""
     X, _ = digits_small
-    weight = fitted.sparsity_weight
+    weight = fitted.sparsity_weight_
     for batch in (X[:16], X[:128]):
         codings = fitted.transform(batch)
         X_hat = fitted.inverse_transform(codings)

@@ -66,8 +66,18 @@ def test_public_names_load_on_first_use():
         (["demo", "--weights", "1e-3,nan"], "finite and >= 0, got '1e-3,nan'"),
         (["demo", "--weights", ""], "expected comma-separated floats, got ''"),
         (["demo", "--random-state", "-1"], "expected an integer in [0, 4294967295]"),
-        (["reproduce", "--threads", "0"], "expected an integer >= 1, got '0'"),
+        (["reproduce", "--threads", "0"], "expected an integer in [1, 4096], got '0'"),
         (["reproduce", "--output-dir", __file__], "exists and is not a directory"),
+        (
+            ["reproduce", "--threads", "99999999999999999999"],
+            "expected an integer in [1, 4096], got '99999999999999999999'",
+        ),
+        # Checked before any model is fitted: a directory that cannot be made.
+        (
+            ["reproduce", "--output-dir", f"{__file__}/results"],
+            "cannot write result files to",
+        ),
+        (["reproduce", "--output-dir", "x" * 300], "(File name too long)"),
     ],
 )
 def test_bad_options_exit_2_with_a_message(argv, message, capsys):

@@ -13,12 +13,12 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import FunctionTransformer
 
+from sk_sparse_ae import experiments
 from sk_sparse_ae.datasets._fashion_mnist import (
     FashionMNISTNotFoundError,
     load_fashion_mnist,
 )
-from sk_sparse_ae.experiments import _reproduce as experiments
-from sk_sparse_ae.experiments import cli
+from sk_sparse_ae.experiments import _settings, cli
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -34,7 +34,7 @@ def fashion_subset():
         pytest.skip(
             "Fashion-MNIST files not found (apt-get install -y dataset-fashion-mnist)"
         )
-    n_train, n_test = experiments.QUICK["n_train"], experiments.QUICK["n_test"]
+    n_train, n_test = _settings.QUICK["n_train"], _settings.QUICK["n_test"]
     return (X_train[:n_train], y_train[:n_train]), (X_test[:n_test], y_test[:n_test])
 
 
@@ -75,10 +75,10 @@ def test_reproduce_json_matches_numpy_on_the_codings(quick_reproduction):
         for row in summary["models"]
     }
     assert sparsity == {
-        "kl": ("kl", 1e-3),
+        "kl": ("kl", "auto"),  # 2e-3, as sparsity_weight_ records
         "kl-book": ("kl", 0.05 / 32),
         "l1": ("l1", 1e-3),
-        "topk": ("topk", 1e-3),  # the weight is unused with topk
+        "topk": ("topk", "auto"),  # no penalty: 0.0
     }
     topk = next(row for row in summary["models"] if row["name"] == "topk")
     assert topk["params"]["k"] == 100
@@ -178,6 +178,7 @@ def _fake_reproduction(passed):
 
 
 def test_cli_reproduce_passes_its_options(monkeypatch, tmp_path, capsys):
+    monkeypatch.chdir(tmp_path)  # the default output directory is made here
     calls = []
 
     def fake_reproduce(*args, **kwargs):
@@ -205,8 +206,9 @@ def test_cli_reproduce_passes_its_options(monkeypatch, tmp_path, capsys):
 
 @pytest.mark.parametrize("passed, verdict", [(False, "failed"), (None, "was not run")])
 def test_cli_reproduce_fails_when_the_acceptance_check_does_not_pass(
-    monkeypatch, passed, verdict
+    monkeypatch, tmp_path, passed, verdict
 ):
+    monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(
         experiments, "reproduce", lambda *a, **k: _fake_reproduction(passed)
     )
@@ -221,7 +223,8 @@ def test_cli_reproduce_fails_when_the_acceptance_check_does_not_pass(
     assert cli.main(["reproduce", "--quick"]) == 0
 
 
-def test_cli_demo_fashion_mnist_calls_the_downstream_comparison(monkeypatch):
+def test_cli_demo_fashion_mnist_calls_the_downstream_comparison(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
     calls = []
     monkeypatch.setattr(
         experiments,
@@ -266,7 +269,9 @@ def test_cli_rejects_options_of_the_other_demo(argv, message, capsys):
 def test_cli_rejects_bad_thread_counts(threads, capsys):
     with pytest.raises(SystemExit):
         cli.build_parser().parse_args(["reproduce", "--threads", threads])
-    assert f"expected an integer >= 1, got '{threads}'" in capsys.readouterr().err
+    assert f"expected an integer in [1, 4096], got '{threads}'" in (
+        capsys.readouterr().err
+    )
 
 
 def test_cli_demo_defaults_unchanged():

@@ -69,7 +69,7 @@ def _edited(metadata, section, **changes):
         ({"learning_rate": 0.5}, r"learning_rate=0.5 but the model has 0.0099"),
         ({"sparsity": "l1"}, r"sparsity='l1' but the model has 'kl'"),
         ({"sparsity": "topk"}, r"sparsity='topk' but the model has 'kl'"),
-        ({"sparsity_weight": 0.5}, r"sparsity_weight=0.5 but the model has 0.001"),
+        ({"sparsity_weight": 0.5}, r"sparsity_weight=0.5 but the model has 0.002"),
         ({"sparsity_target": 0.3}, r"sparsity_target=0.3 but the model has 0.1"),
     ],
 )
@@ -149,15 +149,13 @@ def test_resolved_settings_must_be_the_models(
         sk_sparse_ae.load(path)
 
 
-def test_files_without_resolved_settings_take_the_models(
-    fitted, saved, metadata, tmp_path
-):
-    # Written before loss="auto" and learning_rate="auto" existed.
+@pytest.mark.parametrize("name", ["loss_", "learning_rate_", "sparsity_weight_"])
+def test_resolved_settings_must_be_there(saved, metadata, tmp_path, name):
     edited = copy.deepcopy(metadata)
-    del edited["attributes"]["loss_"], edited["attributes"]["learning_rate_"]
-    loaded = sk_sparse_ae.load(_write(saved, tmp_path / "e.skae", edited))
-    assert loaded.loss_ == fitted.loss_ == "squared_error"
-    assert np.float32(loaded.learning_rate_) == np.float32(fitted.learning_rate_)
+    del edited["attributes"][name]
+    path = _write(saved, tmp_path / "e.skae", edited)
+    with pytest.raises(ValueError, match=rf"lacks the fitted attributes \['{name}'\]"):
+        sk_sparse_ae.load(path)
 
 
 def test_required_attributes_must_be_there(saved, metadata, tmp_path):

@@ -5,14 +5,22 @@ import pytest
 from sk_sparse_ae import KLDivergenceSparsity, L1Sparsity
 
 
+def keras_kullback_leibler_divergence(y_true, y_pred):
+    """Keras's ``kullback_leibler_divergence`` as the book calls it: a scalar
+    ``y_true`` against the units' mean activations, summed over the units."""
+    return np.sum(y_true * np.log(y_true / y_pred), axis=-1)
+
+
 def numpy_kl_penalty(codings, weight, target):
-    """The book's formula in float64, with q clipped to float32's [1e-7, 1-1e-7]."""
+    """The book's regularizer in float64, q clipped to float32's [1e-7, 1-1e-7]:
+    ``weight * (kl_divergence(p, q) + kl_divergence(1 - p, 1 - q))``."""
     bounds = np.float32(1e-7), np.float32(1 - 1e-7)
     q = np.clip(codings.mean(axis=0, dtype=np.float64), *bounds)
     p = target
-    kl_p_q = p * np.log(p / q) + (1 - p) * np.log((1 - p) / (1 - q))
-    kl_1p_1q = (1 - p) * np.log((1 - p) / (1 - q)) + p * np.log(p / q)
-    return weight * np.sum(kl_p_q + kl_1p_1q)
+    return weight * (
+        keras_kullback_leibler_divergence(p, q)
+        + keras_kullback_leibler_divergence(1 - p, 1 - q)
+    )
 
 
 def numpy_l1_penalty(codings, l1):
@@ -38,9 +46,16 @@ def test_kl_penalty_in_loss_matches_formula_at_every_batch_size(codings, batch_s
     reg = KLDivergenceSparsity(weight=0.3, target=0.1)
     expected = numpy_kl_penalty(batch, 0.3, 0.1)
     assert loss_added_by_layer(reg, batch) == pytest.approx(expected, rel=1e-5)
-    # The raw value is the batch sum Keras expects: penalty * batch size.
-    raw = float(keras.ops.convert_to_numpy(reg(batch)))
-    assert raw == pytest.approx(expected * batch_size, rel=1e-5)
+    assert float(reg.penalty(batch)) == pytest.approx(expected, rel=1e-5)
+
+
+def test_kl_is_one_bernoulli_kl_per_unit(codings):
+    # The formula written out per unit, not through Keras's loss: the two
+    # halves of the book's sum are the two terms of one Bernoulli KL.
+    q = np.clip(codings.mean(axis=0, dtype=np.float64), 1e-7, 1 - 1e-7)
+    per_unit = 0.1 * np.log(0.1 / q) + 0.9 * np.log(0.9 / (1 - q))
+    reg = KLDivergenceSparsity(weight=0.5, target=0.1)
+    assert float(reg.penalty(codings)) == pytest.approx(0.5 * per_unit.sum(), rel=1e-5)
 
 
 @pytest.mark.parametrize("batch_size", [1, 8, 32])
@@ -51,12 +66,16 @@ def test_l1_penalty_in_loss_is_per_sample_mean(codings, batch_size):
     assert loss_added_by_layer(reg, batch) == pytest.approx(expected, rel=1e-5)
 
 
-def test_l1_matches_keras_activity_regularization(codings):
-    keras_layer = keras.layers.ActivityRegularization(l1=1e-3)
-    keras_layer(codings)
-    expected = float(keras.ops.convert_to_numpy(keras_layer.losses[0]))
-    assert loss_added_by_layer(L1Sparsity(l1=1e-3), codings) == pytest.approx(
-        expected, rel=1e-6
+@pytest.mark.parametrize("batch_size", [16, 32])
+def test_l1_is_the_books_activity_regularization_over_the_batch_size(
+    codings, batch_size
+):
+    # The book's ActivityRegularization(l1=1e-3) under the Keras of its time,
+    # which divided activity penalties by the batch size.
+    batch = np.resize(codings, (batch_size, codings.shape[1]))
+    book = 1e-3 * np.abs(batch.astype(np.float64)).sum() / batch_size
+    assert loss_added_by_layer(L1Sparsity(l1=1e-3), batch) == pytest.approx(
+        book, rel=1e-6
     )
 
 
