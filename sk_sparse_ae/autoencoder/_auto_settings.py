@@ -20,6 +20,7 @@ steps do not grow with the gradient, get Keras's default ``1e-3``.
 """
 
 import numpy as np
+import scipy.sparse
 
 __all__ = [
     "check_loss_range",
@@ -71,6 +72,9 @@ def resolve_learning_rate(learning_rate, optimizer, loss, X):
 
 
 def _mean_square(X):
+    if scipy.sparse.issparse(X):  # implicit zeros count, as in X.size dense
+        n_values = X.shape[0] * X.shape[1]
+        return float(np.square(X.data, dtype=np.float64).sum()) / max(n_values, 1)
     total = sum(
         np.square(X[start : start + _CHUNK_ROWS], dtype=np.float64).sum()
         for start in range(0, len(X), _CHUNK_ROWS)

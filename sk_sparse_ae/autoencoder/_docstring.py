@@ -64,8 +64,10 @@ _SPARSITY = """\
         only with ``sparsity="kl"``.
 
     k : int, default=100
-        Number of coding units kept per sample with ``sparsity="topk"``; at
-        most ``n_components`` (checked in :meth:`fit`). A larger ``k`` gives
+        Number of coding units kept per sample with ``sparsity="topk"``.
+        ``k >= n_components`` keeps every unit, with a warning (as
+        :class:`~sklearn.feature_selection.SelectKBest` does for
+        ``k > n_features``); ``k`` itself is left as given. A larger ``k`` gives
         a linear classifier richer, less sparse codes (the trade-off is
         measured in the user guide's features page); at the default 300
         units, 100 is about the book's KL model's number of active units.

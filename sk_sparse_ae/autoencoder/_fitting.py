@@ -1,21 +1,35 @@
-"""The steps of ``fit``: the random generator, the validation split, the training.
+"""The steps of ``fit`` and ``partial_fit``: the random generator, the
+validation split, the training.
 
 Each reads the estimator's parameters and resolved settings and changes
-nothing on it: ``fit`` publishes the result.
+nothing on it: ``fit`` publishes the result. The data may be an ndarray or a
+CSR matrix (:mod:`._sparse_input`); a sparse matrix is densified one batch at
+a time (:mod:`~sk_sparse_ae.training._sparse_rows`).
 """
 
 import functools
 
 import numpy as np
+import scipy.sparse
 from sklearn.utils import check_random_state
 
 from ..nn._options import SPARSITY_PENALTIES, dense_layers
 from ..training import _pool as model_pool
+from ..training._callbacks import check_loss_finite, check_weights_finite
 from ..training._epochs import fit_epochs
+from ..training._sparse_rows import SparseRows, ordered_batches
+from ..training._xla import use_jit_compile
 from ._model_building import build_model
+from ._sparse_input import n_rows
 from ._validation import check_hidden_layer_sizes
 
-__all__ = ["center_of", "make_rng", "split_validation", "train"]
+__all__ = [
+    "appended_history",
+    "make_rng",
+    "split_validation",
+    "train",
+    "train_one_pass",
+]
 
 # Parameters that do not change the Keras model or its compiled train step:
 # fits that differ only in these share a pooled model (model_pool). The
@@ -73,7 +87,7 @@ def _fit_epochs(estimator, model, X_train, X_val, rng):
         X_val,
         rng,
         # A batch larger than the data is the whole data: never allocate more.
-        batch_size=min(estimator.batch_size, max(len(X_train), 1)),
+        batch_size=_batch_size(estimator, X_train),
         epochs=estimator.epochs,
         tol=estimator.tol,
         n_iter_no_change=estimator.n_iter_no_change,
@@ -81,6 +95,53 @@ def _fit_epochs(estimator, model, X_train, X_val, rng):
         verbose=min(int(estimator.verbose), 2),
         jit_compile=estimator.jit_compile,
     )
+
+
+def _batch_size(estimator, X):
+    # A batch larger than the data is the whole data: never allocate more.
+    return min(estimator.batch_size, max(n_rows(X), 1))
+
+
+def train_one_pass(estimator, X_chunk):
+    """One Keras pass over the shuffled chunk (``partial_fit``); its history.
+
+    FloatingPointError if the loss or a weight became NaN or inf.
+    """
+    model = estimator.model_
+    use_jit_compile(model, estimator.jit_compile)
+    batch_size = _batch_size(estimator, X_chunk)
+    verbose = min(int(estimator.verbose), 2)
+    if scipy.sparse.issparse(X_chunk):
+        # The same batches, in the same order, each densified alone.
+        batches = ordered_batches(SparseRows(X_chunk), batch_size)
+        history = model.fit(batches, epochs=1, shuffle=False, verbose=verbose)
+    else:
+        history = model.fit(
+            X_chunk,
+            X_chunk,
+            batch_size=batch_size,
+            epochs=1,
+            shuffle=False,
+            verbose=verbose,
+        )
+    n_calls = estimator.n_iter_ + 1
+    rate = estimator.learning_rate_
+    loss = float(history.history["loss"][-1])
+    check_loss_finite(loss, f"in partial_fit call {n_calls}", rate)
+    check_weights_finite(model, f"at epoch {n_calls}", rate)
+    return history.history
+
+
+def appended_history(history, more):
+    """``history`` with the lists of ``more`` appended, as new lists (a failed
+    call restores the old ones)."""
+    return {
+        **history,
+        **{
+            key: [*history.get(key, []), *map(float, values)]
+            for key, values in more.items()
+        },
+    }
 
 
 def _new_pooled_model(estimator):
@@ -102,19 +163,15 @@ def split_validation(estimator, X_work):
     """Views of the (shuffled) data: ``(train, validation or None)``."""
     if not estimator.early_stopping:
         return X_work, None
-    n_val = int(np.ceil(estimator.validation_fraction * len(X_work)))
-    if n_val >= len(X_work):
+    n_samples = n_rows(X_work)
+    n_val = int(np.ceil(estimator.validation_fraction * n_samples))
+    if n_val >= n_samples:
         raise ValueError(
             f"early_stopping=True needs at least 2 samples so that "
             f"validation_fraction={estimator.validation_fraction} leaves some "
-            f"for training; got n_samples={len(X_work)}."
+            f"for training; got n_samples={n_samples}."
         )
     return X_work[n_val:], X_work[:n_val]
-
-
-def center_of(X):
-    """The mean of each column of float32 X, accumulated in float64."""
-    return X.mean(axis=0, dtype=np.float64)
 
 
 def make_rng(random_state, step=None):

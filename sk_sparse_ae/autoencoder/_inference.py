@@ -14,7 +14,13 @@ import scipy.sparse
 
 from ._numpy_forward import dense_stack, forward
 
-__all__ = ["NUMPY_MAX_ROWS", "PREDICT_CHUNK", "run_in_chunks", "run_in_chunks_sparse"]
+__all__ = [
+    "NUMPY_MAX_ROWS",
+    "PREDICT_CHUNK",
+    "float32_dense",
+    "run_in_chunks",
+    "run_in_chunks_sparse",
+]
 
 # Rows per call when running a fitted encoder or decoder; bounds peak memory.
 PREDICT_CHUNK = 8192
@@ -30,10 +36,10 @@ def run_in_chunks(model, X, dtype=np.float32):
     if 0 < X.shape[0] <= NUMPY_MAX_ROWS:
         stack = dense_stack(model)
         if stack is not None:
-            return forward(stack, _float32_dense(X)).astype(dtype, copy=False)
+            return forward(stack, float32_dense(X)).astype(dtype, copy=False)
     out = np.empty((X.shape[0], model.output_shape[-1]), dtype=dtype)
     for start in range(0, X.shape[0], PREDICT_CHUNK):
-        chunk = _float32_dense(X[start : start + PREDICT_CHUNK])
+        chunk = float32_dense(X[start : start + PREDICT_CHUNK])
         out[start : start + PREDICT_CHUNK] = keras.ops.convert_to_numpy(
             model(chunk, training=False)
         )
@@ -54,7 +60,8 @@ def run_in_chunks_sparse(model, X, dtype):
     return scipy.sparse.vstack(chunks, format="csr")
 
 
-def _float32_dense(X):
+def float32_dense(X):
+    """X (a chunk: ndarray or sparse) as a dense float32 ndarray."""
     if scipy.sparse.issparse(X):
         return X.toarray().astype(np.float32, copy=False)
     return X.astype(np.float32, copy=False)

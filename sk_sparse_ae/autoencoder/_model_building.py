@@ -2,6 +2,7 @@
 
 import itertools
 import os
+import warnings
 
 from .._compat import keras_divides_activity_penalty
 from .._tf.dtype_policy import current_policy
@@ -18,7 +19,14 @@ from ..nn._options import (
 )
 from ._auto_settings import resolve_auxk_k
 
-__all__ = ["build_model", "check_model_size", "count_weights", "make_regularizer"]
+__all__ = [
+    "build_model",
+    "check_model_size",
+    "count_weights",
+    "kept_units",
+    "make_regularizer",
+    "warn_if_k_keeps_every_unit",
+]
 
 # Values kept per weight while training: the weight, its gradient and up to
 # two optimizer slots (Adam's moments), in float32.
@@ -55,15 +63,11 @@ def build_model(
     keras_divides_activity_penalty()
     top_k, auxk = None, None
     if params["sparsity"] == "topk":
-        k, n_components = params["k"], params["n_components"]
-        if k > n_components:
-            raise ValueError(
-                f"sparsity='topk' keeps k of the n_components coding units, "
-                f"but k={k} > n_components={n_components}."
-            )
-        top_k = k
+        top_k = kept_units(params)
         auxk = {
-            "auxk_k": resolve_auxk_k(params["auxk_k"], n_features, n_components),
+            "auxk_k": resolve_auxk_k(
+                params["auxk_k"], n_features, params["n_components"]
+            ),
             "auxk_weight": params["auxk_weight"],
             "dead_after_samples": params["dead_after_samples"],
         }
@@ -92,6 +96,24 @@ def build_model(
     )
     skip_single_replica_all_reduce(model.optimizer)
     return model, encoder, decoder
+
+
+def kept_units(params):
+    """The units TopK keeps per sample: ``k``, at most every unit."""
+    return min(params["k"], params["n_components"])
+
+
+def warn_if_k_keeps_every_unit(params):
+    """Warn where ``k >= n_components``, as ``SelectKBest`` does for
+    ``k > n_features``: TopK then keeps every unit."""
+    k, n_components = params["k"], params["n_components"]
+    if params["sparsity"] == "topk" and k >= n_components:
+        warnings.warn(
+            f"k={k} is at least n_components={n_components}: sparsity='topk' "
+            "keeps every coding unit (ReLU codes, not sparse by construction).",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 def make_regularizer(params, weight):

@@ -111,7 +111,7 @@ def _settings_of_params(params, n_features):
     if sparsity == "kl":
         settings["sparsity_target"] = float(params["sparsity_target"])
     if sparsity == "topk":
-        settings["k"] = params["k"]
+        settings["k"] = min(params["k"], params["n_components"])
         settings["auxk_weight"] = float(params["auxk_weight"])
         settings["dead_after_samples"] = params["dead_after_samples"]
         settings["auxk_k"] = resolve_auxk_k(

@@ -14,7 +14,6 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._compat import Interval, StrOptions, _fit_context
 from .._tf.fork_safety import check_not_forked_after_tensorflow
-from .._tf.memory import float32_copy
 from .._tf.threads import (
     new_instance_with_thread_limit,
 )
@@ -25,8 +24,6 @@ from ..nn._options import (
     OPTIMIZERS,
     SPARSITY_PENALTIES,
 )
-from ..training._callbacks import check_loss_finite, check_weights_finite
-from ..training._xla import use_jit_compile
 from ._all_or_nothing import restore_state_on_failure, restore_variables_on_failure
 from ._auto_settings import (
     check_loss_range,
@@ -36,11 +33,23 @@ from ._auto_settings import (
 )
 from ._concurrency import publish, reading, writing
 from ._docstring import substitute
-from ._fitting import center_of, make_rng, split_validation, train
+from ._fitting import (
+    appended_history,
+    make_rng,
+    split_validation,
+    train,
+    train_one_pass,
+)
 from ._incremental import ParamChanges
-from ._inference import PREDICT_CHUNK, run_in_chunks, run_in_chunks_sparse
-from ._model_building import build_model
+from ._inference import (
+    PREDICT_CHUNK,
+    float32_dense,
+    run_in_chunks,
+    run_in_chunks_sparse,
+)
+from ._model_building import build_model, warn_if_k_keeps_every_unit
 from ._persistence import load_estimator, save_estimator
+from ._sparse_input import center_of, float32_work_copy, n_rows, shuffle_rows
 from ._validation import check_fitted_input, check_float, check_hidden_layer_sizes
 
 __all__ = ["SparseAutoencoderTransformer", "load"]
@@ -244,9 +253,11 @@ class SparseAutoencoderTransformer(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data. With ``loss="binary_crossentropy"`` its values must
-            lie in ``[0, 1]``; with ``loss="auto"`` they decide ``loss_``.
+            lie in ``[0, 1]``; with ``loss="auto"`` they decide ``loss_``. A
+            sparse matrix is never densified whole: each batch is densified
+            on its own, and gives the model the dense data would.
 
         y : Ignored
             Not used, present for API consistency by convention.
@@ -266,13 +277,13 @@ class SparseAutoencoderTransformer(
 
     def _fit(self, X):
         check_not_forked_after_tensorflow("fit")
-        X = check_float(X, self, reset=True)
+        X = check_float(X, self, reset=True, accept_sparse="csr")
         hidden = check_hidden_layer_sizes(self.hidden_layer_sizes)
         self._resolve_auto_settings(X, "fit")
         rng = make_rng(self.random_state)
-        # The one float32 copy of the data, shared with TensorFlow in training.
-        X_work = float32_copy(X)
-        rng.shuffle(X_work)
+        # The one float32 copy of the data (sparse stays sparse), shared with
+        # TensorFlow in training.
+        X_work = shuffle_rows(float32_work_copy(X), rng)
         X_train, X_val = split_validation(self, X_work)
         center = center_of(X_train) if self.sparsity == "topk" else None
 
@@ -280,7 +291,7 @@ class SparseAutoencoderTransformer(
         history = train(self, model, X_train, X_val, rng, center)
         self.model_, self.encoder_, self.decoder_ = model, encoder, decoder
         self.history_, self.n_iter_ = history, len(history["loss"])
-        self._record_dead_fraction(len(X_train))
+        self._record_dead_fraction(n_rows(X_train))
 
     @writing
     @restore_state_on_failure
@@ -311,7 +322,7 @@ class SparseAutoencoderTransformer(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             One chunk of training data, as wide as the first chunk. With
             ``loss_="binary_crossentropy"`` its values must lie in ``[0, 1]``.
 
@@ -325,7 +336,7 @@ class SparseAutoencoderTransformer(
         """
         check_not_forked_after_tensorflow("partial_fit")
         first_call = not hasattr(self, "model_")
-        X = check_float(X, self, reset=first_call)
+        X = check_float(X, self, reset=first_call, accept_sparse="csr")
         changes = None if first_call else ParamChanges(self)  # or ValueError
         if first_call:
             rng = self._start_partial_fit(X)
@@ -333,16 +344,15 @@ class SparseAutoencoderTransformer(
             check_loss_range(X, self.loss, self.loss_, "partial_fit")
             step = int(to_numpy(self.model_.optimizer.iterations))
             rng = make_rng(self.random_state, step)
-        X_chunk = float32_copy(X)
-        rng.shuffle(X_chunk)
+        X_chunk = shuffle_rows(float32_work_copy(X), rng)
         undo = None if changes is None else changes.undo
         with restore_variables_on_failure(self.model_, undo):
             if changes is not None:
                 changes.apply()
-            history = self._train_one_pass(X_chunk)
-        self._append_history(history)
+            history = train_one_pass(self, X_chunk)
+        self.history_ = appended_history(self.history_, history)
         self.n_iter_ += 1
-        self._record_dead_fraction(len(X_chunk))
+        self._record_dead_fraction(n_rows(X_chunk))
         return self
 
     def _start_partial_fit(self, X):
@@ -358,44 +368,13 @@ class SparseAutoencoderTransformer(
         self.history_, self.n_iter_ = {}, 0
         return rng
 
-    def _train_one_pass(self, X_chunk):
-        """One Keras pass over the shuffled chunk; FloatingPointError if it diverged."""
-        use_jit_compile(self.model_, self.jit_compile)
-        history = self.model_.fit(
-            X_chunk,
-            X_chunk,
-            # A batch larger than the data is the whole data: never allocate more.
-            batch_size=min(self.batch_size, max(len(X_chunk), 1)),
-            epochs=1,
-            shuffle=False,
-            verbose=min(int(self.verbose), 2),
-        )
-        where = f"in partial_fit call {self.n_iter_ + 1}"
-        check_loss_finite(
-            float(history.history["loss"][-1]), where, self.learning_rate_
-        )
-        check_weights_finite(
-            self.model_, f"at epoch {self.n_iter_ + 1}", self.learning_rate_
-        )
-        return history
-
-    def _append_history(self, history):
-        # New lists, not in-place appends: a failed call restores the old ones.
-        self.history_ = {
-            **self.history_,
-            **{
-                key: [*self.history_.get(key, []), *map(float, values)]
-                for key, values in history.history.items()
-            },
-        }
-
     @reading
     def transform(self, X):
         """Encode X: the activations of the coding units.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Data to encode; any finite values.
 
         Returns
@@ -445,7 +424,7 @@ class SparseAutoencoderTransformer(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Data to reconstruct.
 
         y : Ignored
@@ -461,9 +440,9 @@ class SparseAutoencoderTransformer(
         loss = keras.losses.get(KERAS_LOSSES[self.loss_])
         # Chunk by chunk: the loss's elementwise temporaries on the whole of
         # X made the peak memory 3 times X's size (benchmarks/bench_memory.py).
-        per_sample = np.empty(len(X), dtype=np.float32)
-        for start in range(0, len(X), PREDICT_CHUNK):
-            chunk = X[start : start + PREDICT_CHUNK].astype(np.float32, copy=False)
+        per_sample = np.empty(n_rows(X), dtype=np.float32)
+        for start in range(0, n_rows(X), PREDICT_CHUNK):
+            chunk = float32_dense(X[start : start + PREDICT_CHUNK])
             X_hat = run_in_chunks(self.model_, chunk)
             per_sample[start : start + len(chunk)] = keras.ops.convert_to_numpy(
                 loss(chunk, X_hat)
@@ -526,6 +505,7 @@ class SparseAutoencoderTransformer(
 
     def _build_model(self, n_features, hidden, rng, center):
         """A new compiled autoencoder for these parameters (``_model_building``)."""
+        warn_if_k_keeps_every_unit(self.get_params(deep=False))
         return build_model(
             self.get_params(deep=False),
             n_features=n_features,
@@ -577,6 +557,7 @@ class SparseAutoencoderTransformer(
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.input_tags.sparse = True
         return tags
 
 

@@ -35,8 +35,9 @@ _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 def check_float(X, estimator=None, *, reset=False, accept_sparse=False):
     """X as a float32 or float64 array, finite and within float32's range.
 
-    ``validate_data`` with an estimator, else ``check_array`` (which takes
-    ``accept_sparse``). On failure, a DataFrame's text columns are named.
+    ``validate_data`` with an estimator, else ``check_array``; a sparse X
+    is refused unless ``accept_sparse`` names its format (or one to convert
+    it to, as in scikit-learn). On failure, a DataFrame's text columns are named.
     """
     try:
         if estimator is None:
@@ -44,7 +45,13 @@ def check_float(X, estimator=None, *, reset=False, accept_sparse=False):
                 X, dtype=[np.float64, np.float32], accept_sparse=accept_sparse
             )
         else:
-            X = validate_data(estimator, X, dtype=[np.float64, np.float32], reset=reset)
+            X = validate_data(
+                estimator,
+                X,
+                dtype=[np.float64, np.float32],
+                reset=reset,
+                accept_sparse=accept_sparse,
+            )
     except ValueError as error:
         dtypes = getattr(X, "dtypes", None)
         if not hasattr(dtypes, "items"):
@@ -91,7 +98,7 @@ def check_fitted_input(estimator, X):
         and X.max() <= FLOAT32_MAX
     ):
         return X
-    return check_float(X, estimator, reset=False)
+    return check_float(X, estimator, reset=False, accept_sparse="csr")
 
 
 def check_hidden_layer_sizes(hidden_layer_sizes):

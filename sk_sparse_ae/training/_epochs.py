@@ -1,7 +1,10 @@
 """A whole training run of a compiled model: epochs, early stopping, divergence."""
 
+import scipy.sparse
+
 from ._callbacks import FiniteWeightsCheck, ValidationStopping, check_loss_finite
 from ._loop import fit_shuffled
+from ._sparse_rows import SparseRows, ordered_batches
 from ._xla import use_jit_compile
 
 __all__ = ["fit_epochs"]
@@ -51,9 +54,8 @@ def fit_epochs(
         epochs=epochs,
         rng=rng,
         verbose=verbose,
-        validation_data=None if X_val is None else (X_val, X_val),
-        validation_batch_size=batch_size,
         callbacks=callbacks,
+        **_validation(X_val, batch_size),
     )
     history = {
         key: [float(v) for v in values] for key, values in keras_history.history.items()
@@ -63,3 +65,12 @@ def fit_epochs(
     if stopping is not None and stopping.best_weights is not None:
         model.set_weights(stopping.best_weights)
     return history
+
+
+def _validation(X_val, batch_size):
+    """``model.fit``'s validation arguments for X_val (ndarray, CSR or None)."""
+    if X_val is None:
+        return {}
+    if scipy.sparse.issparse(X_val):
+        return {"validation_data": ordered_batches(SparseRows(X_val), batch_size)}
+    return {"validation_data": (X_val, X_val), "validation_batch_size": batch_size}

@@ -21,18 +21,21 @@ than half of each step's CPU time on the book's model, at batch 32 and 256;
 and gives exactly the batches, in the same order. The full batches have a
 static shape in the loop, which lets TensorFlow pick faster kernels, so the
 results match a per-batch Keras ``fit`` to float32 rounding, not bit for bit
-(``tests/training/test_loop.py``). Under the other backends the batches come
-from a ``tf.data`` pipeline (:func:`shuffled_epochs`), one Keras step per
-batch.
+(``tests/training/test_loop.py``). Under the other backends, and for sparse
+data under any backend, the batches come from a ``tf.data`` pipeline
+(:func:`shuffled_epochs`), one Keras step per batch, each sparse batch
+densified alone (``_sparse_rows``).
 """
 
 import weakref
 
 import numpy as np
+import scipy.sparse
 import tensorflow as tf
 
 from .._tf.backend import uses_tensorflow
 from .._tf.memory import as_tf_tensor, as_tf_variable
+from ._sparse_rows import SparseRows
 
 __all__ = [
     "fit_shuffled",
@@ -46,10 +49,11 @@ def shuffled_epochs(X, batch_size, epochs, rng):
 
     Parameters
     ----------
-    X : ndarray of shape (n_samples, n_features), float32
-        The training data; TensorFlow reads it in place if it is 64-byte
-        aligned (``_memory.float32_copy``), else from one copy. Do not
-        modify it while the dataset is in use.
+    X : ndarray or CSR matrix of shape (n_samples, n_features), float32
+        The training data; TensorFlow reads an ndarray in place if it is
+        64-byte aligned (``_memory.float32_copy``), else from one copy, and
+        a canonical CSR matrix from one sparse copy, densifying each batch.
+        Do not modify it while the dataset is in use.
     batch_size : int
         Rows per batch; the last batch of each epoch may be smaller.
     epochs : int
@@ -64,7 +68,7 @@ def shuffled_epochs(X, batch_size, epochs, rng):
         ``epochs * ceil(n_samples / batch_size)`` batches; give ``fit``
         ``steps_per_epoch=ceil(n_samples / batch_size)``.
     """
-    n_samples = len(X)
+    n_samples = X.shape[0]
     order = np.arange(n_samples, dtype=np.int64)
     n_full = n_samples // batch_size
 
@@ -92,14 +96,22 @@ def shuffled_epochs(X, batch_size, epochs, rng):
             batches = batches.concatenate(rest)
         return batches
 
-    # Shares X's memory and is captured by handle: no copy of the data.
-    data = as_tf_variable(X)
+    if scipy.sparse.issparse(X):
+        sparse_rows = SparseRows(X)
 
-    def gather(indices):
-        # Gather from a dense read: gathering from the variable itself would
-        # switch it to copy-on-read and copy the whole buffer.
-        rows = tf.gather(data.read_value(), indices)
-        return rows, rows
+        def gather(indices):
+            rows = sparse_rows.gather(indices)
+            return rows, rows
+
+    else:
+        # Shares X's memory and is captured by handle: no copy of the data.
+        data = as_tf_variable(X)
+
+        def gather(indices):
+            # Gather from a dense read: gathering from the variable itself
+            # would switch it to copy-on-read and copy the whole buffer.
+            rows = tf.gather(data.read_value(), indices)
+            return rows, rows
 
     return (
         tf.data.Dataset.from_generator(
@@ -125,9 +137,10 @@ def fit_shuffled(model, X, *, batch_size, epochs, rng, **fit_kwargs):
     ----------
     model : keras.Model
         A compiled model; trained in place.
-    X : ndarray of shape (n_samples, n_features), float32
-        The training data and targets. Used in place if C-contiguous and
-        64-byte aligned (``_memory.float32_copy``), else copied once. Do not
+    X : ndarray or CSR matrix of shape (n_samples, n_features), float32
+        The training data and targets. An ndarray is used in place if
+        C-contiguous and 64-byte aligned (``_memory.float32_copy``), else
+        copied once; a CSR matrix is densified one batch at a time. Do not
         modify it during the call.
     batch_size : int
         Rows per batch.
@@ -143,11 +156,11 @@ def fit_shuffled(model, X, *, batch_size, epochs, rng, **fit_kwargs):
     history : keras.callbacks.History
         What ``model.fit`` returns.
     """
-    if not uses_tensorflow():
+    if scipy.sparse.issparse(X) or not uses_tensorflow():
         return model.fit(
             shuffled_epochs(X, batch_size, epochs, rng),
             epochs=epochs,
-            steps_per_epoch=-(-len(X) // batch_size),
+            steps_per_epoch=-(-X.shape[0] // batch_size),
             shuffle=False,
             **fit_kwargs,
         )

@@ -186,17 +186,6 @@ def test_unsupported_types(fitted, method, make, error, match):
         call(fitted, method, make(width(method)))
 
 
-# Documented: sparse input is refused, not densified behind the user's back (a
-# 60,000 x 784 CSR matrix would silently cost 376 MB). inverse_transform is
-# the exception: it takes the sparse codes of sparse_output=True.
-@pytest.mark.parametrize("method", ["fit", "transform", "score"])
-def test_sparse_input_is_refused(fitted, method):
-    with pytest.raises(
-        TypeError, match=r"Sparse data was passed.*dense data is required.*toarray"
-    ):
-        call(fitted, method, sp.csr_matrix(np.ones((3, width(method)))))
-
-
 def test_inverse_transform_takes_sparse_codes(fitted):
     codes = np.zeros((3, width("inverse_transform")))
     codes[0, 1], codes[2, 0] = 0.5, 2.0

@@ -1,12 +1,14 @@
 """TopK sparsity: the TopKActivation layer and sparsity="topk"."""
 
 import pickle
+import warnings
 
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
+import sk_sparse_ae
 from sk_sparse_ae import SparseAutoencoderTransformer, TopKActivation
 from tests.conftest import SMALL
 
@@ -136,12 +138,25 @@ def test_layer_rejects_k_wider_than_input():
         TopKActivation(k=5)(np.zeros((1, 4), dtype=np.float32))
 
 
-def test_fit_rejects_k_above_n_components(digits_small):
+@pytest.mark.parametrize("k", [16, 17, 1000])
+def test_k_of_n_components_or_more_keeps_every_unit_with_a_warning(digits_small, k):
+    # As SelectKBest warns for k > n_features and keeps every feature.
     X, _ = digits_small
-    sae = SparseAutoencoderTransformer(**{**TOPK, "k": 17})
-    with pytest.raises(ValueError, match="k=17 > n_components=16"):
-        sae.fit(X)
-    assert not hasattr(sae, "model_")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        four = SparseAutoencoderTransformer(**TOPK).fit(X)  # k=4
+    assert not [w for w in caught if "is at least n_components" in str(w.message)]
+    with pytest.warns(UserWarning, match=f"k={k} is at least n_components=16"):
+        sae = SparseAutoencoderTransformer(**{**TOPK, "k": k}).fit(X)
+    (top_k,) = [layer for layer in sae.encoder_.layers if hasattr(layer, "k")]
+    assert top_k.k == 16
+    assert sae.k == k  # the parameter itself is left as given
+    codes = sae.transform(X)
+    # Every unit kept is the ReLU of the same pre-activations whatever k >= 16.
+    with pytest.warns(UserWarning):
+        sixteen = SparseAutoencoderTransformer(**{**TOPK, "k": 16}).fit(X)
+    np.testing.assert_array_equal(codes, sixteen.transform(X))
+    assert not np.array_equal(codes, four.transform(X))
 
 
 def test_pickle_round_trip_keeps_topk(fitted_topk, digits_small):
@@ -249,3 +264,13 @@ def test_selection_compiles_with_xla():
     np.testing.assert_array_equal(
         np.asarray(compiled(tf.constant(z))), _topk_selection.numpy_top_k_mask(z, 5)
     )
+
+
+def test_a_model_keeping_every_unit_saves_and_loads(digits_small, tmp_path):
+    X, _ = digits_small
+    with pytest.warns(UserWarning, match="k=40 is at least n_components=16"):
+        sae = SparseAutoencoderTransformer(**{**TOPK, "k": 40}).fit(X)
+    sae.save(tmp_path / "every_unit.skae")
+    loaded = sk_sparse_ae.load(tmp_path / "every_unit.skae")
+    assert loaded.k == 40
+    np.testing.assert_array_equal(loaded.transform(X), sae.transform(X))
