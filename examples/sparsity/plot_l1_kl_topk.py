@@ -46,6 +46,7 @@ X_train, X_test = X_train[:20_000], X_test[:2_000]
 common = dict(
     n_components=100,
     hidden_layer_sizes=(),
+    loss="binary_crossentropy",  # one loss for all three, so their losses compare
     optimizer="adam",
     batch_size=64,
     epochs=5,

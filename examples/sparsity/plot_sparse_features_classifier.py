@@ -39,22 +39,14 @@ X_test, y_test = X_test[:2_000], y_test[:2_000]
 # %%
 # The feature extractor
 # ---------------------
-# One Dense layer each way and 2,000 coding units of which each image keeps
-# its ``k=100`` largest through ReLU (the others are exactly 0); the input is
-# centred on the training mean, the AuxK loss revives units that stop
-# firing; a linear output with squared error, Adam, batch 256, 10 epochs.
-# ``sparse_output=True`` returns the codes as a CSR matrix, which
-# LogisticRegression takes as it is.
-sae = SparseAutoencoderTransformer(
-    n_components=2000,
-    hidden_layer_sizes=(),
-    sparsity="topk",
-    loss="squared_error",
-    optimizer="adam",
-    batch_size=256,
-    random_state=0,
-    sparse_output=True,
-)
+# ``sparsity="topk"`` is the features model: one Dense layer each way and
+# 2,000 coding units of which each image keeps its ``k=100`` largest through
+# ReLU (the others are exactly 0); the input is centred on the training mean,
+# the AuxK loss revives units that stop firing; a linear output with squared
+# error, Adam, batch 256, 10 epochs. Each choice is a fitted attribute
+# (``n_components_``, ``k_``, ``optimizer_``...). ``sparse_output=True``
+# returns the codes as a CSR matrix, which LogisticRegression takes as it is.
+sae = SparseAutoencoderTransformer(sparsity="topk", random_state=0, sparse_output=True)
 start = time.perf_counter()
 sae.fit(X_train)
 print(f"autoencoder fitted in {time.perf_counter() - start:.1f} s")

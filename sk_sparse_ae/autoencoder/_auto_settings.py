@@ -22,8 +22,14 @@ steps do not grow with the gradient, get Keras's default ``1e-3``.
 import numpy as np
 import scipy.sparse
 
+from ._validation import check_hidden_layer_sizes
+
 __all__ = [
+    "ARCHITECTURE_PARAMS",
     "check_loss_range",
+    "effective_params",
+    "resolve_all",
+    "resolve_architecture",
     "resolve_auxk_k",
     "resolve_learning_rate",
     "resolve_loss",
@@ -49,11 +55,14 @@ def _in_unit_interval(X):
     )
 
 
-def resolve_loss(loss, X):
-    """The loss to train with: ``loss`` itself, or what ``"auto"`` picks for X."""
+def resolve_loss(loss, X, sparsity=None):
+    """The loss to train with: ``loss`` itself, or what ``"auto"`` picks for X
+    (squared error for the features model, ``sparsity="topk"``)."""
     if loss != "auto":
         return loss
-    return "binary_crossentropy" if _in_unit_interval(X) else "squared_error"
+    if sparsity == "topk" or not _in_unit_interval(X):
+        return "squared_error"
+    return "binary_crossentropy"
 
 
 def resolve_learning_rate(learning_rate, optimizer, loss, X):
@@ -137,3 +146,101 @@ def resolve_sparsity_weight(sparsity_weight, sparsity):
     if sparsity_weight == "auto":
         return AUTO_SPARSITY_WEIGHTS[sparsity]
     return float(sparsity_weight)
+
+
+# What "auto" leaves open in the architecture: the book's model for "kl",
+# "l1" and None; for "topk" the features model (Gao et al., 2024: one wide
+# ReLU TopK layer, no bottleneck, Adam at batch 256), whose width is capped so
+# that its weights and Adam's two slots take at most AUTO_MODEL_BYTES.
+ARCHITECTURE_PARAMS = ("n_components", "hidden_layer_sizes", "optimizer", "batch_size")
+_BOOK_MODEL = {
+    "n_components": 300,
+    "hidden_layer_sizes": (100,),
+    "optimizer": "sgd",
+    "batch_size": 32,
+}
+_FEATURES_MODEL = {
+    "n_components": 2000,
+    "hidden_layer_sizes": (),
+    "optimizer": "adam",
+    "batch_size": 256,
+}
+AUTO_MODEL_BYTES = 2**30
+_BYTES_PER_WEIGHT_AND_ADAM_SLOTS = 12
+# k="auto": units kept per sample on dense data, and on sparse data (text:
+# few words per document, benchmarks/downstream_text.py).
+AUTO_K = {"dense": 100, "sparse": 32}
+
+
+def resolve_architecture(params, X):
+    """What each ``"auto"`` of ``ARCHITECTURE_PARAMS`` and ``k`` means for X.
+
+    Returns a dict of the resolved values by parameter name: explicit values
+    as given (``hidden_layer_sizes`` as a tuple of ints).
+    """
+    model = _FEATURES_MODEL if params["sparsity"] == "topk" else _BOOK_MODEL
+    resolved = {
+        name: model[name] if _is_auto(params[name]) else params[name]
+        for name in ARCHITECTURE_PARAMS
+    }
+    hidden = tuple(int(h) for h in np.asarray(resolved["hidden_layer_sizes"]).ravel())
+    resolved["hidden_layer_sizes"] = hidden
+    if params["sparsity"] == "topk" and _is_auto(params["n_components"]):
+        resolved["n_components"] = _widest_within_budget(
+            X.shape[1], hidden, model["n_components"]
+        )
+    if _is_auto(params["k"]):
+        kind = "sparse" if scipy.sparse.issparse(X) else "dense"
+        resolved["k"] = min(AUTO_K[kind], resolved["n_components"])
+    else:
+        resolved["k"] = params["k"]
+    return resolved
+
+
+def _is_auto(value):
+    return isinstance(value, str) and value == "auto"
+
+
+def _widest_within_budget(n_features, hidden, widest):
+    """The most coding units, up to ``widest``, whose weights and optimizer
+    slots fit in ``AUTO_MODEL_BYTES``."""
+    last = hidden[-1] if hidden else n_features
+    widths = (n_features, *hidden)
+    fixed = 2 * sum(a * b + b for a, b in zip(widths, hidden, strict=False))
+    fixed += n_features  # the output bias
+    per_unit = 2 * last + 1  # its encoder column and bias, its decoder row
+    budget = AUTO_MODEL_BYTES // _BYTES_PER_WEIGHT_AND_ADAM_SLOTS - fixed
+    return int(max(1, min(widest, budget // per_unit)))
+
+
+def effective_params(params, fitted):
+    """``params`` with each ``"auto"`` architecture parameter (and ``k``)
+    replaced by what it resolved to in ``fitted`` (``n_components_``, ...)."""
+    effective = dict(params)
+    for name in (*ARCHITECTURE_PARAMS, "k"):
+        if _is_auto(params.get(name)) and fitted.get(name + "_") is not None:
+            effective[name] = fitted[name + "_"]
+    return effective
+
+
+def resolve_all(params, X, method):
+    """Every resolved setting for training data X, by fitted attribute name:
+    the architecture's (``n_components_``, ...), ``sparsity_weight_``,
+    ``loss_`` (ValueError if X is outside what an explicit loss takes) and
+    ``learning_rate_``."""
+    hidden = params["hidden_layer_sizes"]
+    if not _is_auto(hidden):
+        check_hidden_layer_sizes(hidden)  # or ValueError
+    resolved = {
+        f"{name}_": value for name, value in resolve_architecture(params, X).items()
+    }
+    resolved["sparsity_weight_"] = resolve_sparsity_weight(
+        params["sparsity_weight"], params["sparsity"]
+    )
+    loss = resolve_loss(params["loss"], X, params["sparsity"])
+    check_loss_range(X, params["loss"], loss, method)
+    resolved["loss_"] = loss
+    resolved["learning_rate_"] = resolve_learning_rate(
+        params["learning_rate"], resolved["optimizer_"], loss, X
+    )
+    return resolved

@@ -8,13 +8,19 @@ class docstring, where numpydoc and Sphinx read them.
 __all__ = ["PARAMETER_DOCS", "substitute"]
 
 _ARCHITECTURE = """\
-    n_components : int, default=300
+    n_components : int or "auto", default="auto"
         Number of coding units: sigmoid activations in ``(0, 1)``, or with
-        ``sparsity="topk"`` non-negative ReLU codes.
+        ``sparsity="topk"`` non-negative ReLU codes. ``"auto"`` is the book's
+        300 for ``"kl"``, ``"l1"`` and ``None``; for ``"topk"`` (the features
+        model) 2000, or fewer where the input is so wide that the weights and
+        Adam's two slots would take more than 1 GiB (12 bytes per weight).
+        The number used is ``n_components_``.
 
-    hidden_layer_sizes : array-like of int, default=(100,)
+    hidden_layer_sizes : array-like of int or "auto", default="auto"
         Sizes of the encoder's hidden layers, mirrored in the decoder. An empty
-        tuple gives a single-layer encoder and decoder.
+        tuple gives a single-layer encoder and decoder. ``"auto"`` is the
+        book's ``(100,)``, and ``()`` for ``"topk"``. The sizes used are
+        ``hidden_layer_sizes_``.
 
     activation : {"selu", "relu", "elu", "gelu", "tanh", "sigmoid", "swish", \
 "linear"}, default="selu"
@@ -63,13 +69,16 @@ _SPARSITY = """\
         Target mean activation ``p`` of each coding unit, in ``(0, 1)``. Used
         only with ``sparsity="kl"``.
 
-    k : int, default=100
+    k : int or "auto", default="auto"
         Number of coding units kept per sample with ``sparsity="topk"``.
+        ``"auto"`` is 100 for dense input and 32 for sparse input (text:
+        a document has few words), at most ``n_components_``; the number
+        used is ``k_``.
         ``k >= n_components`` keeps every unit, with a warning (as
         :class:`~sklearn.feature_selection.SelectKBest` does for
         ``k > n_features``); ``k`` itself is left as given. A larger ``k`` gives
         a linear classifier richer, less sparse codes (the trade-off is
-        measured in the user guide's features page); at the default 300
+        measured in the user guide's features page); at the book's 300
         units, 100 is about the book's KL model's number of active units.
         Used only with ``sparsity="topk"``.
 
@@ -98,14 +107,16 @@ _TRAINING = """\
         sigmoid output and needs training data in ``[0, 1]`` (scale it with
         :class:`~sklearn.preprocessing.MinMaxScaler`); ``"squared_error"``
         gives a linear output for any real-valued data. ``"auto"`` is
+        ``"squared_error"`` for ``"topk"`` (the features model); otherwise
         ``"binary_crossentropy"`` when the training data lies in ``[0, 1]``
         (to within ``1e-6``, MinMaxScaler's rounding) and ``"squared_error"``
         otherwise; for :meth:`partial_fit` the first
         chunk decides, and a later chunk outside ``[0, 1]`` is refused after
         it chose cross-entropy. The loss used is ``loss_``.
 
-    optimizer : {"sgd", "adam", "nadam", "rmsprop"}, default="sgd"
-        Keras optimizer.
+    optimizer : {"auto", "sgd", "adam", "nadam", "rmsprop"}, default="auto"
+        Keras optimizer. ``"auto"`` is the book's ``"sgd"``, and ``"adam"``
+        for ``"topk"``. The optimizer used is ``optimizer_``.
 
     learning_rate : float or "auto", default="auto"
         Learning rate. ``"auto"`` is the book's ``1.0`` for ``"sgd"`` with
@@ -117,8 +128,10 @@ _TRAINING = """\
         whose steps do not grow with the gradient. The rate used is
         ``learning_rate_``.
 
-    batch_size : int, default=32
-        Samples per gradient step.
+    batch_size : int or "auto", default="auto"
+        Samples per gradient step. ``"auto"`` is the book's 32, and 256 for
+        ``"topk"``. The size used is ``batch_size_``; a batch larger than
+        the data is the whole data.
 
     epochs : int, default=10
         Maximum number of passes over the training data.

@@ -19,9 +19,9 @@ from ..training._callbacks import check_loss_finite, check_weights_finite
 from ..training._epochs import fit_epochs
 from ..training._sparse_rows import SparseRows, ordered_batches
 from ..training._xla import use_jit_compile
+from ._auto_settings import effective_params
 from ._model_building import build_model
 from ._sparse_input import n_rows
-from ._validation import check_hidden_layer_sizes
 
 __all__ = [
     "appended_history",
@@ -61,12 +61,13 @@ def train(estimator, model, X_train, X_val, rng, center):
     if not model_pool.enabled():
         return _fit_epochs(estimator, model, X_train, X_val, rng)
     seeds = [layer.kernel_initializer.seed for layer in dense_layers(model)]
+    params = effective_params(estimator.get_params(deep=False), vars(estimator))
     key = (
         estimator.n_features_in_,
         estimator.loss_,
         tuple(
             (name, repr(value))
-            for name, value in sorted(estimator.get_params().items())
+            for name, value in sorted(params.items())
             if name not in _TRAINING_ONLY_PARAMS
         ),
     )
@@ -99,7 +100,7 @@ def _fit_epochs(estimator, model, X_train, X_val, rng):
 
 def _batch_size(estimator, X):
     # A batch larger than the data is the whole data: never allocate more.
-    return min(estimator.batch_size, max(n_rows(X), 1))
+    return min(estimator.batch_size_, max(n_rows(X), 1))
 
 
 def train_one_pass(estimator, X_chunk):
@@ -146,9 +147,9 @@ def appended_history(history, more):
 
 def _new_pooled_model(estimator):
     model, encoder, decoder = build_model(
-        estimator.get_params(deep=False),
+        effective_params(estimator.get_params(deep=False), vars(estimator)),
         n_features=estimator.n_features_in_,
-        hidden=check_hidden_layer_sizes(estimator.hidden_layer_sizes),
+        hidden=list(estimator.hidden_layer_sizes_),
         loss=estimator.loss_,
         learning_rate=estimator.learning_rate_,
         sparsity_weight=estimator.sparsity_weight_,

@@ -23,6 +23,7 @@ the model depends on is compared with the model itself
 
 from .._tf.variables import to_numpy
 from ..nn._options import SPARSITY_PENALTIES
+from ._auto_settings import ARCHITECTURE_PARAMS
 from ._model_settings import param_mismatches
 
 __all__ = ["ParamChanges"]
@@ -53,7 +54,13 @@ class ParamChanges:
         self._params = estimator.get_params(deep=False)
         fitted = {
             name: getattr(estimator, name, None)
-            for name in ("loss_", "learning_rate_", "sparsity_weight_")
+            for name in (
+                "loss_",
+                "learning_rate_",
+                "sparsity_weight_",
+                *(f"{name}_" for name in ARCHITECTURE_PARAMS),
+                "k_",
+            )
         }
         self._changed = param_mismatches(self._params, self._model, fitted)
         refused = {

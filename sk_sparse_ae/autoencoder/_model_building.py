@@ -103,11 +103,10 @@ def kept_units(params):
     return min(params["k"], params["n_components"])
 
 
-def warn_if_k_keeps_every_unit(params):
-    """Warn where ``k >= n_components``, as ``SelectKBest`` does for
-    ``k > n_features``: TopK then keeps every unit."""
-    k, n_components = params["k"], params["n_components"]
-    if params["sparsity"] == "topk" and k >= n_components:
+def warn_if_k_keeps_every_unit(k, n_components, sparsity):
+    """Warn where an explicit ``k >= n_components``, as ``SelectKBest`` does
+    for ``k > n_features``: TopK then keeps every unit."""
+    if sparsity == "topk" and not isinstance(k, str) and k >= n_components:
         warnings.warn(
             f"k={k} is at least n_components={n_components}: sparsity='topk' "
             "keeps every coding unit (ReLU codes, not sparse by construction).",

@@ -22,7 +22,7 @@ from ..nn._options import (
     optimizer_name,
 )
 from ..nn._regularizers import KLDivergenceSparsity, L1Sparsity
-from ._auto_settings import resolve_auxk_k
+from ._auto_settings import effective_params, resolve_auxk_k
 
 __all__ = ["model_settings", "param_mismatches"]
 
@@ -55,6 +55,7 @@ def param_mismatches(params, model, fitted=None):
     """
     actual = model_settings(model)
     n_features = model.get_layer("encoder").input_shape[-1]
+    params = effective_params(params, fitted or {})
     wanted = _settings_of_params(params, n_features)
     for name in ("loss", "learning_rate"):
         if params[name] != "auto":

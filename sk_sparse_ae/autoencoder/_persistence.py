@@ -35,6 +35,7 @@ from ..io._metadata import (
 )
 from ..nn import KLDivergenceSparsity
 from ..nn._options import SPARSITY_PENALTIES, dense_layers
+from ._auto_settings import ARCHITECTURE_PARAMS, effective_params
 from ._model_building import count_weights
 from ._model_settings import model_settings, param_mismatches
 from ._validation import check_hidden_layer_sizes
@@ -168,9 +169,10 @@ _MODEL_FILE_SLACK = 16 * 2**20
 def _max_model_bytes(metadata):
     """What model.keras can unpack to for the metadata's architecture."""
     try:
-        params = metadata["params"]
-        n_features = int(metadata["attributes"]["n_features_in_"])
-        hidden = check_hidden_layer_sizes(decode(params["hidden_layer_sizes"]))
+        attributes = decode(metadata["attributes"])
+        params = effective_params(decode(metadata["params"]), attributes)
+        n_features = int(attributes["n_features_in_"])
+        hidden = check_hidden_layer_sizes(params["hidden_layer_sizes"])
         n_weights = count_weights(n_features, hidden, int(params["n_components"]))
     except Exception:  # malformed metadata: refused by the checks that follow
         return _MODEL_FILE_SLACK
@@ -196,7 +198,8 @@ def _upgrade_format_1(params, attributes, model):
     Format 1's ``KLDivergenceSparsity`` added two Bernoulli KL divergences per
     unit, twice the book's formula that the class computes now: its weight is
     doubled, in the model and in the parameters, which gives the same
-    penalty. Format 1 had no ``sparsity_weight_``: it is the weight used.
+    penalty. Format 1 had no ``sparsity_weight_``: it is the weight used; nor
+    the resolved architecture (``n_components_``, ...): it is the parameters.
     """
     if not isinstance(attributes, dict) or not isinstance(params, dict):
         return
@@ -209,6 +212,12 @@ def _upgrade_format_1(params, attributes, model):
         attributes.setdefault("sparsity_weight_", 0.0)
     elif params.get("sparsity_weight") != "auto":
         attributes.setdefault("sparsity_weight_", float(params["sparsity_weight"]))
+    # Format 1 had no "auto" architecture: each resolved value is the parameter.
+    for name in (*ARCHITECTURE_PARAMS, "k"):
+        value = params.get(name)
+        if name == "hidden_layer_sizes" and isinstance(value, list | tuple):
+            value = tuple(value)
+        attributes.setdefault(name + "_", value)
 
 
 def _library_versions():
@@ -238,7 +247,9 @@ def check_params(params, estimator_class):
             params,
             caller_name=estimator_class.__name__,
         )
-        check_hidden_layer_sizes({**known, **params}["hidden_layer_sizes"])
+        hidden = {**known, **params}["hidden_layer_sizes"]
+        if not isinstance(hidden, str):  # "auto" passed the constraints
+            check_hidden_layer_sizes(hidden)
     except (ValueError, TypeError, OverflowError) as error:
         raise MetadataError(f"invalid parameters: {error}") from error
     return {**known, **params}

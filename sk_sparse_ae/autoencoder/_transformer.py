@@ -1,6 +1,5 @@
 """SparseAutoencoderTransformer: a Keras sparse autoencoder as a transformer."""
 
-import math
 import numbers
 
 import keras
@@ -14,9 +13,6 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._compat import Interval, StrOptions, _fit_context
 from .._tf.fork_safety import check_not_forked_after_tensorflow
-from .._tf.threads import (
-    new_instance_with_thread_limit,
-)
 from .._tf.variables import to_numpy
 from ..nn._options import (
     ACTIVATIONS,
@@ -24,13 +20,9 @@ from ..nn._options import (
     OPTIMIZERS,
     SPARSITY_PENALTIES,
 )
+from . import _pickling
 from ._all_or_nothing import restore_state_on_failure, restore_variables_on_failure
-from ._auto_settings import (
-    check_loss_range,
-    resolve_learning_rate,
-    resolve_loss,
-    resolve_sparsity_weight,
-)
+from ._auto_settings import check_loss_range, effective_params, resolve_all
 from ._concurrency import publish, reading, writing
 from ._docstring import substitute
 from ._fitting import (
@@ -50,7 +42,7 @@ from ._inference import (
 from ._model_building import build_model, warn_if_k_keeps_every_unit
 from ._persistence import load_estimator, save_estimator
 from ._sparse_input import center_of, float32_work_copy, n_rows, shuffle_rows
-from ._validation import check_fitted_input, check_float, check_hidden_layer_sizes
+from ._validation import check_fitted_input, check_float
 
 __all__ = ["SparseAutoencoderTransformer", "load"]
 
@@ -78,6 +70,14 @@ class SparseAutoencoderTransformer(
     train with squared error and ``SGD(learning_rate=0.01)`` instead, the
     rate divided by the data's mean square when that exceeds 1
     (``loss="auto"``, ``learning_rate="auto"``).
+
+    ``SparseAutoencoderTransformer(sparsity="topk")`` is the features model:
+    one wide layer of ReLU TopK codes (2000 units, fewer on very wide input,
+    ``k=100``, 32 on sparse input), squared error, Adam at batch 256. Every
+    ``"auto"`` is resolved at :meth:`fit` for the data given; explicit
+    values always win, and each resolved value is a fitted attribute.
+
+    Read more in the :ref:`User Guide <user_guide>`.
 
     Parameters
     ----------
@@ -107,6 +107,23 @@ class SparseAutoencoderTransformer(
     learning_rate_ : float
         The learning rate trained with: ``learning_rate``, or what
         ``"auto"`` chose for the optimizer and ``loss_``.
+
+    n_components_ : int
+        The number of coding units: ``n_components``, or what ``"auto"``
+        chose for ``sparsity`` and the input width.
+
+    hidden_layer_sizes_ : tuple of int
+        The hidden layers: ``hidden_layer_sizes``, or what ``"auto"`` chose.
+
+    optimizer_ : str
+        The optimizer: ``optimizer``, or what ``"auto"`` chose.
+
+    batch_size_ : int
+        The batch size: ``batch_size``, or what ``"auto"`` chose.
+
+    k_ : int
+        The units kept per sample by ``"topk"``: ``k``, or what ``"auto"``
+        chose for dense or sparse input (set, unused, for other sparsities).
 
     sparsity_weight_ : float
         The penalty's weight trained with: ``sparsity_weight``, or what
@@ -161,8 +178,11 @@ class SparseAutoencoderTransformer(
     """
 
     _parameter_constraints: dict = {
-        "n_components": [Interval(numbers.Integral, 1, None, closed="left")],
-        "hidden_layer_sizes": ["array-like"],
+        "n_components": [
+            Interval(numbers.Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
+        "hidden_layer_sizes": ["array-like", StrOptions({"auto"})],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "sparsity": [StrOptions({*SPARSITY_PENALTIES, "topk"}), None],
         "sparsity_weight": [
@@ -170,7 +190,7 @@ class SparseAutoencoderTransformer(
             StrOptions({"auto"}),
         ],
         "sparsity_target": [Interval(numbers.Real, 0, 1, closed="neither")],
-        "k": [Interval(numbers.Integral, 1, None, closed="left")],
+        "k": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "auxk_weight": [Interval(numbers.Real, 0, None, closed="left")],
         "auxk_k": [
             Interval(numbers.Integral, 1, None, closed="left"),
@@ -179,12 +199,15 @@ class SparseAutoencoderTransformer(
         # The dead-unit counter saturates at 2**30 (nn.TopKAutoencoder).
         "dead_after_samples": [Interval(numbers.Integral, 1, 2**30, closed="both")],
         "loss": [StrOptions({"auto", *KERAS_LOSSES})],
-        "optimizer": [StrOptions(set(OPTIMIZERS))],
+        "optimizer": [StrOptions({"auto", *OPTIMIZERS})],
         "learning_rate": [
             Interval(numbers.Real, 0, None, closed="neither"),
             StrOptions({"auto"}),
         ],
-        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "batch_size": [
+            Interval(numbers.Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
         "epochs": [Interval(numbers.Integral, 1, None, closed="left")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
@@ -199,20 +222,20 @@ class SparseAutoencoderTransformer(
     def __init__(
         self,
         *,
-        n_components=300,
-        hidden_layer_sizes=(100,),
+        n_components="auto",
+        hidden_layer_sizes="auto",
         activation="selu",
         sparsity="kl",
         sparsity_weight="auto",
         sparsity_target=0.1,
-        k=100,
+        k="auto",
         auxk_weight=1 / 32,
         auxk_k="auto",
         dead_after_samples=10_000,
         loss="auto",
-        optimizer="sgd",
+        optimizer="auto",
         learning_rate="auto",
-        batch_size=32,
+        batch_size="auto",
         epochs=10,
         early_stopping=False,
         validation_fraction=0.1,
@@ -278,8 +301,8 @@ class SparseAutoencoderTransformer(
     def _fit(self, X):
         check_not_forked_after_tensorflow("fit")
         X = check_float(X, self, reset=True, accept_sparse="csr")
-        hidden = check_hidden_layer_sizes(self.hidden_layer_sizes)
         self._resolve_auto_settings(X, "fit")
+        hidden = list(self.hidden_layer_sizes_)
         rng = make_rng(self.random_state)
         # The one float32 copy of the data (sparse stays sparse), shared with
         # TensorFlow in training.
@@ -342,6 +365,8 @@ class SparseAutoencoderTransformer(
             rng = self._start_partial_fit(X)
         else:
             check_loss_range(X, self.loss, self.loss_, "partial_fit")
+            if self.batch_size != "auto":
+                self.batch_size_ = self.batch_size
             step = int(to_numpy(self.model_.optimizer.iterations))
             rng = make_rng(self.random_state, step)
         X_chunk = shuffle_rows(float32_work_copy(X), rng)
@@ -359,7 +384,7 @@ class SparseAutoencoderTransformer(
         """Build the model for the first ``partial_fit`` chunk; return the
         generator that drew its seeds, to shuffle the chunk next."""
         self._resolve_auto_settings(X, "partial_fit")
-        hidden = check_hidden_layer_sizes(self.hidden_layer_sizes)
+        hidden = list(self.hidden_layer_sizes_)
         rng = make_rng(self.random_state, step=0)
         center = center_of(X) if self.sparsity == "topk" else None
         self.model_, self.encoder_, self.decoder_ = self._build_model(
@@ -493,21 +518,16 @@ class SparseAutoencoderTransformer(
         return self.encoder_.output_shape[-1]
 
     def _resolve_auto_settings(self, X, method):
-        """Set ``loss_``, ``learning_rate_`` and ``sparsity_weight_`` for X."""
-        self.sparsity_weight_ = resolve_sparsity_weight(
-            self.sparsity_weight, self.sparsity
-        )
-        self.loss_ = resolve_loss(self.loss, X)
-        check_loss_range(X, self.loss, self.loss_, method)
-        self.learning_rate_ = resolve_learning_rate(
-            self.learning_rate, self.optimizer, self.loss_, X
-        )
+        """Set what each ``"auto"`` means for training data X."""
+        resolved = resolve_all(self.get_params(deep=False), X, method)
+        for name, value in resolved.items():
+            setattr(self, name, value)
 
     def _build_model(self, n_features, hidden, rng, center):
         """A new compiled autoencoder for these parameters (``_model_building``)."""
-        warn_if_k_keeps_every_unit(self.get_params(deep=False))
+        warn_if_k_keeps_every_unit(self.k, self.n_components_, self.sparsity)
         return build_model(
-            self.get_params(deep=False),
+            effective_params(self.get_params(deep=False), vars(self)),
             n_features=n_features,
             hidden=hidden,
             loss=self.loss_,
@@ -521,38 +541,12 @@ class SparseAutoencoderTransformer(
         if self.sparsity == "topk":
             self.dead_fraction_ = self.model_.dead_fraction(n_samples)
 
-    def __getstate__(self):
-        # encoder_ and decoder_ are parts of model_: pickle model_ alone and
-        # take them back out of it, so that the three keep sharing weights.
-        state = super().__getstate__().copy()
-        state.pop("encoder_", None)
-        state.pop("decoder_", None)
-        return state
-
-    def __reduce_ex__(self, protocol):
-        # Pickle makes the instance before it unpickles model_, so a worker
-        # process that first meets a fitted transformer (dask-ml's
-        # ParallelPostFit) sizes TensorFlow's pools before they are fixed.
-        return (new_instance_with_thread_limit, (type(self),), self.__getstate__())
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        if "model_" in state:
-            self.encoder_ = self.model_.get_layer("encoder")
-            self.decoder_ = self.model_.get_layer("decoder")
-
-    def __sizeof__(self):
-        # Dask's scheduler weighs where a task runs by the sizes of its inputs
-        # (dask.sizeof falls back to sys.getsizeof): counting the weights and
-        # optimizer state keeps a chain of partial_fit tasks (dask-ml's
-        # Incremental) on the worker holding the model, instead of moving the
-        # model, to be rebuilt and retraced, to each block.
-        variables = []
-        if hasattr(self, "model_"):
-            variables = [*self.model_.weights, *self.model_.optimizer.variables]
-        return super().__sizeof__() + sum(
-            math.prod(v.shape) * np.dtype(v.dtype).itemsize for v in variables
-        )
+    # Pickling keeps encoder_ and decoder_ inside model_, and sizes
+    # TensorFlow's pools in a fresh worker (_pickling).
+    __getstate__ = _pickling.getstate
+    __reduce_ex__ = _pickling.reduce_ex
+    __setstate__ = _pickling.setstate
+    __sizeof__ = _pickling.sizeof
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -94,6 +94,18 @@ def _fraction(value, n_features):
     return _is_number(value) and 0 <= value <= 1
 
 
+def _positive_int(value, n_features):
+    return _is_int(value) and value >= 1
+
+
+def _layer_sizes(value, n_features):
+    return isinstance(value, tuple) and all(_positive_int(v, n_features) for v in value)
+
+
+def _optimizer(value, n_features):
+    return value in ("sgd", "adam", "nadam", "rmsprop")  # nn._options.OPTIMIZERS
+
+
 def _output_config(value, n_features):
     return (
         isinstance(value, dict)
@@ -115,6 +127,11 @@ FITTED_ATTRIBUTES = {
     "loss_": (True, _loss, "'binary_crossentropy' or 'squared_error'"),
     "learning_rate_": (True, _learning_rate, "a finite number > 0"),
     "sparsity_weight_": (True, _non_negative, "a finite number >= 0"),
+    "n_components_": (True, _positive_int, "an int >= 1"),
+    "hidden_layer_sizes_": (True, _layer_sizes, "a tuple of ints >= 1"),
+    "optimizer_": (True, _optimizer, "an optimizer's name"),
+    "batch_size_": (True, _positive_int, "an int >= 1"),
+    "k_": (True, _positive_int, "an int >= 1"),
     "dead_fraction_": (False, _fraction, "a number in [0, 1]"),
     "_sklearn_output_config": (
         False,

@@ -96,8 +96,13 @@ def shuffled_epochs(X, batch_size, epochs, rng):
             batches = batches.concatenate(rest)
         return batches
 
+    # Dense batches in flight: tf.data's autotuner may buffer batches up to
+    # half the machine's memory, which for a wide sparse input (a dense batch
+    # of 256 x 100,000 is 100 MB) would undo what keeping it sparse saves.
+    in_flight = tf.data.AUTOTUNE
     if scipy.sparse.issparse(X):
         sparse_rows = SparseRows(X)
+        in_flight = 2
 
         def gather(indices):
             rows = sparse_rows.gather(indices)
@@ -118,8 +123,8 @@ def shuffled_epochs(X, batch_size, epochs, rng):
             orders, output_signature=tf.TensorSpec((n_samples,), tf.int64)
         )
         .flat_map(batches_of)
-        .map(gather, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-        .prefetch(tf.data.AUTOTUNE)
+        .map(gather, num_parallel_calls=in_flight, deterministic=True)
+        .prefetch(in_flight)
     )
 
 

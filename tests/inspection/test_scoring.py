@@ -92,7 +92,15 @@ def test_grid_search_picks_a_sparser_model_than_plain_score(raw_digits):
     """Over k, plain score picks the densest model; the scorer does not."""
     X, _ = raw_digits
     pipe = make_pipeline(
-        MinMaxScaler(), SparseAutoencoderTransformer(**SMALL, sparsity="topk")
+        MinMaxScaler(),
+        # The book's training (cross-entropy, SGD at batch 32) with TopK codes.
+        SparseAutoencoderTransformer(
+            **SMALL,
+            sparsity="topk",
+            loss="binary_crossentropy",
+            optimizer="sgd",
+            batch_size=32,
+        ),
     )
     grid = {"sparseautoencodertransformer__k": [2, 16]}
     plain = GridSearchCV(pipe, grid, cv=2).fit(X)

@@ -305,9 +305,14 @@ def test_params_a_file_lacks_take_their_defaults(fitted, saved, metadata, tmp_pa
     del edited["params"]["sparsity"], edited["params"]["sparse_output"]
     loaded = sk_sparse_ae.load(_write(saved, tmp_path / "e.skae", edited))
     assert loaded.get_params() == fitted.get_params()  # both are the defaults
-    edited["params"] = {}  # the defaults do not describe this model
+    # Without parameters every "auto" takes the file's resolved attributes,
+    # which must describe the model.
+    edited["params"] = {}
+    loaded = sk_sparse_ae.load(_write(saved, tmp_path / "f.skae", edited))
+    assert loaded.n_components == "auto" and loaded.n_components_ == 4
+    edited["attributes"]["n_components_"] = 300
     with pytest.raises(ValueError, match=r"does not describe .*n_components=300"):
-        sk_sparse_ae.load(_write(saved, tmp_path / "f.skae", edited))
+        sk_sparse_ae.load(_write(saved, tmp_path / "g.skae", edited))
 
 
 def test_corrupted_central_directory_offset_gives_value_error(saved, tmp_path):

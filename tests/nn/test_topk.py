@@ -174,6 +174,7 @@ DYING = dict(
     loss="squared_error",
     optimizer="adam",
     learning_rate=0.01,
+    batch_size=32,
     epochs=10,
     dead_after_samples=300,
     random_state=0,
