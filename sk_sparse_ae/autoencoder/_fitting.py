@@ -13,6 +13,7 @@ import numpy as np
 import scipy.sparse
 from sklearn.utils import check_random_state
 
+from .._tf.variables import to_numpy
 from ..nn._options import SPARSITY_PENALTIES, dense_layers
 from ..training import _pool as model_pool
 from ..training._callbacks import check_loss_finite, check_weights_finite
@@ -58,7 +59,7 @@ def train(estimator, model, X_train, X_val, rng, center):
     from the same start and copied into ``model``
     (:mod:`~sk_sparse_ae.training._pool`: no retracing across fits).
     """
-    if not model_pool.enabled():
+    if not model_pool.enabled(model.count_params()):
         return _fit_epochs(estimator, model, X_train, X_val, rng)
     seeds = [layer.kernel_initializer.seed for layer in dense_layers(model)]
     params = effective_params(estimator.get_params(deep=False), vars(estimator))
@@ -74,7 +75,8 @@ def train(estimator, model, X_train, X_val, rng, center):
     with model_pool.checkout(
         key, functools.partial(_new_pooled_model, estimator)
     ) as pooled:
-        pooled.reset(seeds, estimator.sparsity_weight_, center)
+        loss_scale = float(to_numpy(model.loss_scale)) if center is not None else 1.0
+        pooled.reset(seeds, estimator.sparsity_weight_, center, loss_scale)
         pooled.model.optimizer.learning_rate = estimator.learning_rate_
         history = _fit_epochs(estimator, pooled.model, X_train, X_val, rng)
         pooled.copy_into(model)

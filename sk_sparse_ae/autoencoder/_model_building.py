@@ -34,7 +34,16 @@ _TRAINING_BYTES_PER_WEIGHT = 4 * 4
 
 
 def build_model(
-    params, *, n_features, hidden, loss, learning_rate, sparsity_weight, rng, center
+    params,
+    *,
+    n_features,
+    hidden,
+    loss,
+    learning_rate,
+    sparsity_weight,
+    rng,
+    center,
+    loss_scale=1.0,
 ):
     """A new compiled autoencoder: ``(model, encoder, decoder)``.
 
@@ -53,6 +62,8 @@ def build_model(
         Draws one seed per Dense layer.
     center : ndarray of shape (n_features,) or None
         The training data's mean; used by TopK models only.
+    loss_scale : float, default=1.0
+        What a TopK model's loss is multiplied by (``loss_scale_of``).
     """
     current_policy()  # ValueError under an unsupported dtype policy
     check_model_size(params, n_features, hidden)
@@ -88,7 +99,7 @@ def build_model(
         top_k=top_k,
         auxk=auxk,
     )
-    initialize_weights(model, seeds, center)
+    initialize_weights(model, seeds, center, loss_scale)
     model.compile(
         loss=make_loss(KERAS_LOSSES[loss]),
         optimizer=make_optimizer(params["optimizer"], learning_rate),

@@ -11,7 +11,13 @@ import scipy.sparse
 
 from .._tf.memory import float32_copy
 
-__all__ = ["center_of", "float32_work_copy", "n_rows", "shuffle_rows"]
+__all__ = [
+    "center_of",
+    "float32_work_copy",
+    "loss_scale_of",
+    "n_rows",
+    "shuffle_rows",
+]
 
 
 def float32_work_copy(X):
@@ -52,3 +58,30 @@ def n_rows(X):
     """The number of rows of an ndarray or a sparse matrix (whose ``len``
     is ambiguous)."""
     return X.shape[0]
+
+
+_CHUNK_ROWS = 4096
+
+
+def loss_scale_of(X, center, loss):
+    """What the features model's loss is multiplied by: ``1 / variance`` of X
+    about ``center`` under squared error (the loss becomes the fraction of
+    variance unexplained), else 1. ``center`` is None for the book's models."""
+    if center is None or loss != "squared_error":
+        return 1.0
+    n_values = X.shape[0] * X.shape[1]
+    if scipy.sparse.issparse(X):
+        # sum((x - c)^2) = sum(x^2) - 2 c . colsum(x) + n |c|^2, zeros included.
+        column_sums = np.asarray(X.sum(axis=0, dtype=np.float64)).ravel()
+        total = (
+            np.square(X.data, dtype=np.float64).sum()
+            - 2 * center @ column_sums
+            + X.shape[0] * center @ center
+        )
+    else:
+        total = sum(
+            np.square(X[start : start + _CHUNK_ROWS] - center, dtype=np.float64).sum()
+            for start in range(0, X.shape[0], _CHUNK_ROWS)
+        )
+    variance = float(total) / max(n_values, 1)
+    return 1.0 / variance if np.isfinite(variance) and variance > 0 else 1.0

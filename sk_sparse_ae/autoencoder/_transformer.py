@@ -41,7 +41,13 @@ from ._inference import (
 )
 from ._model_building import build_model, warn_if_k_keeps_every_unit
 from ._persistence import load_estimator, save_estimator
-from ._sparse_input import center_of, float32_work_copy, n_rows, shuffle_rows
+from ._sparse_input import (
+    center_of,
+    float32_work_copy,
+    loss_scale_of,
+    n_rows,
+    shuffle_rows,
+)
 from ._validation import check_fitted_input, check_float
 
 __all__ = ["SparseAutoencoderTransformer", "load"]
@@ -304,13 +310,14 @@ class SparseAutoencoderTransformer(
         self._resolve_auto_settings(X, "fit")
         hidden = list(self.hidden_layer_sizes_)
         rng = make_rng(self.random_state)
-        # The one float32 copy of the data (sparse stays sparse), shared with
-        # TensorFlow in training.
+        # The one float32 copy that training reads (sparse stays sparse).
         X_work = shuffle_rows(float32_work_copy(X), rng)
         X_train, X_val = split_validation(self, X_work)
         center = center_of(X_train) if self.sparsity == "topk" else None
-
-        model, encoder, decoder = self._build_model(X.shape[1], hidden, rng, center)
+        scale = loss_scale_of(X_train, center, self.loss_)
+        model, encoder, decoder = self._build_model(
+            X.shape[1], hidden, rng, center, scale
+        )
         history = train(self, model, X_train, X_val, rng, center)
         self.model_, self.encoder_, self.decoder_ = model, encoder, decoder
         self.history_, self.n_iter_ = history, len(history["loss"])
@@ -387,8 +394,9 @@ class SparseAutoencoderTransformer(
         hidden = list(self.hidden_layer_sizes_)
         rng = make_rng(self.random_state, step=0)
         center = center_of(X) if self.sparsity == "topk" else None
+        scale = loss_scale_of(X, center, self.loss_)
         self.model_, self.encoder_, self.decoder_ = self._build_model(
-            X.shape[1], hidden, rng, center
+            X.shape[1], hidden, rng, center, scale
         )
         self.history_, self.n_iter_ = {}, 0
         return rng
@@ -523,7 +531,7 @@ class SparseAutoencoderTransformer(
         for name, value in resolved.items():
             setattr(self, name, value)
 
-    def _build_model(self, n_features, hidden, rng, center):
+    def _build_model(self, n_features, hidden, rng, center, loss_scale):
         """A new compiled autoencoder for these parameters (``_model_building``)."""
         warn_if_k_keeps_every_unit(self.k, self.n_components_, self.sparsity)
         return build_model(
@@ -535,6 +543,7 @@ class SparseAutoencoderTransformer(
             sparsity_weight=self.sparsity_weight_,
             rng=rng,
             center=center,
+            loss_scale=loss_scale,
         )
 
     def _record_dead_fraction(self, n_samples):

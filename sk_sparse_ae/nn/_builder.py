@@ -116,7 +116,7 @@ def build_autoencoder(
     return autoencoder, encoder, decoder
 
 
-def initialize_weights(model, seeds, center=None):
+def initialize_weights(model, seeds, center=None, loss_scale=1.0):
     """Set every weight of a :func:`build_autoencoder` model to its start value.
 
     Dense kernels are Glorot-uniform from their layer's seed and biases are
@@ -136,6 +136,9 @@ def initialize_weights(model, seeds, center=None):
         The ``seeds`` it was built with.
     center : ndarray of shape (n_features,), optional
         The training data's mean; used by TopK models only.
+    loss_scale : float, default=1.0
+        A TopK model's ``loss_scale`` (``1 / variance`` of the training data
+        for the features model under squared error).
     """
     dense = dense_layers(model)
     for layer, seed in zip(dense, seeds, strict=True):
@@ -154,6 +157,7 @@ def initialize_weights(model, seeds, center=None):
     first_decoder_layer.kernel.assign(directions.astype(np.float32))
     coding.kernel.assign(directions.T.astype(np.float32))
     model.samples_since_fired.assign(keras.ops.zeros_like(model.samples_since_fired))
+    model.loss_scale.assign(loss_scale)
     if center is None:
         return
     center = np.asarray(center, dtype=np.float32)

@@ -26,7 +26,7 @@ from .._tf.backend import uses_tensorflow
 from .._tf.variables import to_numpy
 from ..nn._builder import initialize_weights
 
-__all__ = ["PooledModel", "checkout", "enabled"]
+__all__ = ["MAX_POOLED_WEIGHTS", "PooledModel", "checkout", "enabled"]
 
 # Free models kept per process, least recently used dropped first.
 _MAX_FREE = 4
@@ -34,9 +34,15 @@ _lock = threading.Lock()
 _free = collections.OrderedDict()
 
 
-def enabled():
-    """Whether pooling applies: the TensorFlow backend only."""
-    return uses_tensorflow()
+# Models with more weights are not pooled: their training dwarfs the tracing,
+# and a pooled copy would double their memory during a fit and keep it after.
+MAX_POOLED_WEIGHTS = 2**22
+
+
+def enabled(n_weights=0):
+    """Whether pooling applies: the TensorFlow backend, a model of at most
+    ``MAX_POOLED_WEIGHTS`` weights."""
+    return uses_tensorflow() and n_weights <= MAX_POOLED_WEIGHTS
 
 
 class PooledModel:
@@ -73,10 +79,11 @@ class PooledModel:
             to_numpy(v) for v in model.optimizer.variables
         ]
 
-    def reset(self, seeds, sparsity_weight, center=None):
+    def reset(self, seeds, sparsity_weight, center=None, loss_scale=1.0):
         """Start values of a model built with ``seeds`` and initialised with
-        ``center`` (``model.initialize_weights``), and the given weight."""
-        initialize_weights(self.model, seeds, center)
+        ``center`` and ``loss_scale`` (``model.initialize_weights``), and the
+        given weight."""
+        initialize_weights(self.model, seeds, center, loss_scale)
         for variable, value in zip(
             self.model.optimizer.variables, self._initial_optimizer_values, strict=True
         ):

@@ -32,7 +32,7 @@ def test_pool_keeps_models_of_each_policy_apart(
     SparseAutoencoderTransformer(**params).fit(X)  # pools a float32 model
     global_policy(policy)
     pooled = SparseAutoencoderTransformer(**params).fit(X)
-    monkeypatch.setattr(model_pool, "enabled", lambda: False)
+    monkeypatch.setattr(model_pool, "enabled", lambda n_weights=0: False)
     new = SparseAutoencoderTransformer(**params).fit(X)
     # Trained under the policy, not on the float32 model in the pool.
     assert pooled.history_ == new.history_

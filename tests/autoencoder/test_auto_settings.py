@@ -126,10 +126,10 @@ def test_pool_keeps_one_model_per_resolved_loss(
     digits_small, standardized, monkeypatch
 ):
     X, _ = digits_small
-    monkeypatch.setattr(model_pool, "enabled", lambda: True)
+    monkeypatch.setattr(model_pool, "enabled", lambda n_weights=0: True)
     SparseAutoencoderTransformer(**SMALL).fit(X)  # pools a cross-entropy model
     pooled = SparseAutoencoderTransformer(**SMALL).fit(standardized)
-    monkeypatch.setattr(model_pool, "enabled", lambda: False)
+    monkeypatch.setattr(model_pool, "enabled", lambda n_weights=0: False)
     new = SparseAutoencoderTransformer(**SMALL).fit(standardized)
     assert pooled.history_ == new.history_
     np.testing.assert_array_equal(

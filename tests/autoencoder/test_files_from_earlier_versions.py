@@ -56,3 +56,11 @@ def test_format_1_kl_files_train_with_the_penalty_they_were_saved_with(digits):
 def test_a_newer_keras_is_named():
     with pytest.raises(ValueError, match=r"written with Keras 3\.15\.1, newer than"):
         sk_sparse_ae.load(DATA / "format1_kl.skae")
+
+
+@needs_keras_of_the_files
+def test_format_1_topk_files_keep_their_unscaled_loss():
+    # Written before the features model's loss became the fraction of
+    # variance unexplained: the loaded model trains on its plain loss.
+    loaded = sk_sparse_ae.load(DATA / "format1_topk.skae")
+    assert float(keras.ops.convert_to_numpy(loaded.model_.loss_scale)) == 1.0

@@ -87,10 +87,10 @@ def test_validation_stopping_matches_mlp_rule(
 def _two_identical_models(params, X):
     sae = SparseAutoencoderTransformer(**params)
     sae._resolve_auto_settings(X, "fit")
-    hidden = list(sae.hidden_layer_sizes)
+    hidden = list(sae.hidden_layer_sizes_)
     center = X.mean(axis=0) if sae.sparsity == "topk" else None
     return [
-        sae._build_model(X.shape[1], hidden, np.random.default_rng(3), center)[0]
+        sae._build_model(X.shape[1], hidden, np.random.default_rng(3), center, 4.0)[0]
         for _ in range(2)
     ]
 
