@@ -59,7 +59,7 @@ def machine_info(n_threads, note=BENCHMARK_NOTE):
     by: the load average, the Keras backend and the installed versions.
     Imports Keras and TensorFlow, so call it once the backend has run.
     """
-    from sk_sparse_ae.experiments._reproduce import machine_info as package_machine_info
+    from sk_sparse_ae.experiments._machine import machine_info as package_machine_info
 
     return {
         **package_machine_info(n_threads),

@@ -154,11 +154,11 @@ def design_rows():
     import sk_sparse_ae.autoencoder._transformer as estimator_module
     import sk_sparse_ae.nn._builder as model_module
     from sk_sparse_ae import SparseAutoencoderTransformer, load_fashion_mnist
-    from sk_sparse_ae.experiments._reproduce import FEATURES_SETTINGS, LOGREG_PARAMS
+    from sk_sparse_ae.experiments._settings import FEATURES_SETTINGS, LOGREG_PARAMS
 
     (X, y), (X_test, y_test) = load_fashion_mnist(flatten=True, as_float=True)
     no_centering = patched(
-        estimator_module, "_center_of", lambda X: np.zeros(X.shape[1])
+        estimator_module, "center_of", lambda X: np.zeros(X.shape[1])
     )
     unit_norm = patched(model_module, "TOPK_DECODER_NORM", 1.0)
     variants = [
@@ -191,7 +191,7 @@ def design_rows():
         rows.append(
             [
                 name,
-                sae.k if topk else "-",
+                sae.k_ if topk else "-",
                 round(classifier.score(codes_test, y_test), 4),
                 dead_test,
                 round(sae.dead_fraction_, 4) if topk else "-",

@@ -104,13 +104,13 @@ def keras_model(params, X, jit_compile):
     import keras
 
     from sk_sparse_ae import SparseAutoencoderTransformer
-    from sk_sparse_ae.autoencoder._auto_settings import KERAS_LOSSES
+    from sk_sparse_ae.nn._options import KERAS_LOSSES
 
     sae = SparseAutoencoderTransformer(**params, random_state=0)
     sae._resolve_auto_settings(X, "fit")
     center = X.mean(axis=0) if params["sparsity"] == "topk" else None
     model, _, _ = sae._build_model(
-        X.shape[1], list(sae.hidden_layer_sizes), np.random.default_rng(0), center
+        X.shape[1], list(sae.hidden_layer_sizes_), np.random.default_rng(0), center, 1.0
     )
     optimizer = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam}
     model.compile(
@@ -147,8 +147,16 @@ def _with_kerass_cross_entropy():
             )
             return model, encoder, decoder
 
-        def _train_pooled(self, X_train, X_val, rng, center):
-            return self._train(X_train, X_val, rng)
+        def fit(self, X, y=None):
+            # Without the pool: a pooled model keeps the estimator's own loss.
+            from sk_sparse_ae.training import _pool
+
+            enabled = _pool.enabled
+            _pool.enabled = lambda n_weights=0: False
+            try:
+                return super().fit(X, y)
+            finally:
+                _pool.enabled = enabled
 
     return KerasCrossEntropy
 

@@ -61,20 +61,20 @@ SETTINGS = {
 
 
 def kl_in_fewer_ops():
-    """KLDivergenceSparsity's penalty written as 2 KL(p || q) (the two terms
-    are equal), with log1p: fewer ops, not the same rounding."""
+    """KLDivergenceSparsity's penalty, one Bernoulli KL(p || q) per unit, with
+    its constant part summed once and log1p: fewer ops, not the same rounding
+    (the batch-size convention is the class's own ``__call__``)."""
     from keras import ops
 
     from sk_sparse_ae.nn import KLDivergenceSparsity
 
     class FewerOpsKL(KLDivergenceSparsity):
-        def __call__(self, x):
+        def _penalty(self, x):
             q = ops.clip(ops.mean(x, axis=0), 1e-7, 1 - 1e-7)
             p = self.target
             const = p * np.log(p) + (1 - p) * np.log1p(-p)
             terms = p * ops.log(q) + (1 - p) * ops.log1p(-q)
-            penalty = (2 * self.weight) * (const * x.shape[1] - ops.sum(terms))
-            return penalty * ops.cast(ops.shape(x)[0], penalty.dtype)
+            return self.weight * (const * x.shape[1] - ops.sum(terms))
 
     return FewerOpsKL
 
@@ -124,16 +124,26 @@ def measure(args):
     def build(
         jit_compile=False, spe=1, regularizer=None, keras_optimizer=False, loss=None
     ):
+        import sk_sparse_ae.autoencoder._model_building as building
+
         sae = SparseAutoencoderTransformer(**params, batch_size=batch, random_state=0)
-        if regularizer is not None:
-            sae._make_regularizer = lambda: regularizer(
-                weight=params["sparsity_weight"], target=params["sparsity_target"]
-            )
         sae._resolve_auto_settings(X, "fit")
         center = X.mean(axis=0) if params["sparsity"] == "topk" else None
-        model, _, _ = sae._build_model(
-            X.shape[1], list(sae.hidden_layer_sizes), np.random.default_rng(0), center
-        )
+        make_regularizer = building.make_regularizer
+        if regularizer is not None:
+            building.make_regularizer = lambda _params, weight: regularizer(
+                weight=weight, target=params["sparsity_target"]
+            )
+        try:
+            model, _, _ = sae._build_model(
+                X.shape[1],
+                list(sae.hidden_layer_sizes_),
+                np.random.default_rng(0),
+                center,
+                1.0,
+            )
+        finally:
+            building.make_regularizer = make_regularizer
         optimizer = model.optimizer
         if keras_optimizer:
             optimizer = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam}[

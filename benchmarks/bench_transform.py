@@ -68,7 +68,7 @@ def old_transform(sae):
     from threadpoolctl import ThreadpoolController
 
     from sk_sparse_ae.autoencoder import _numpy_forward as numpy_forward
-    from sk_sparse_ae.nn._builder import flat_layers
+    from sk_sparse_ae.nn._options import flat_layers
 
     controller = ThreadpoolController()
 
@@ -127,7 +127,7 @@ def main():
     for model_name in args.models:
         X_fit, X_test = load_model_data(model_name)
         sae = SparseAutoencoderTransformer(epochs=1, random_state=0).fit(X_fit)
-        n_components = sae.n_components
+        n_components = sae.n_components_
         pca = PCA(n_components=min(n_components, X_fit.shape[1]), random_state=0)
         pca.fit(X_fit)
         rbm = BernoulliRBM(n_components=n_components, n_iter=1, random_state=0)
