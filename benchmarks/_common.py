@@ -15,6 +15,19 @@ from pathlib import Path
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
+def status_kb(field):
+    """A ``/proc/self/status`` field in kB (``"VmRSS"``, ``"VmHWM"``: Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise KeyError(field)
+
+
+def reset_peak_rss():
+    """Start ``VmHWM``, the peak resident size, over from the current size."""
+    Path("/proc/self/clear_refs").write_text("5")
+
+
 def limit_threads(n_threads):
     """Use ``n_threads`` for BLAS and for the active Keras backend's kernels.
 

@@ -29,26 +29,23 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RESULTS, format_table, limit_threads, machine_info, write_files
+from _common import (
+    RESULTS,
+    format_table,
+    limit_threads,
+    machine_info,
+    reset_peak_rss,
+    status_kb,
+    write_files,
+)
 
 MiB = 2**20
 
 
-def _status_kb(field):
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    raise KeyError(field)
-
-
-def _reset_peak_rss():
-    Path("/proc/self/clear_refs").write_text("5")
-
-
 def measure(step, input_bytes):
     """Run ``step()``; return its memory figures."""
-    _reset_peak_rss()
-    rss_before = _status_kb("VmRSS") * 1024
+    reset_peak_rss()
+    rss_before = status_kb("VmRSS") * 1024
     tracemalloc.start(1)
     tracemalloc.reset_peak()
     start = time.perf_counter()
@@ -56,9 +53,9 @@ def measure(step, input_bytes):
     seconds = time.perf_counter() - start
     _, traced_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    peak_rss = _status_kb("VmHWM") * 1024
+    peak_rss = status_kb("VmHWM") * 1024
     gc.collect()
-    rss_after = _status_kb("VmRSS") * 1024
+    rss_after = status_kb("VmRSS") * 1024
     return result, {
         "seconds": seconds,
         "rss_before_MiB": rss_before / MiB,

@@ -21,16 +21,9 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import machine_info, write_results
+from _common import machine_info, reset_peak_rss, status_kb, write_results
 
 MiB = 2**20
-
-
-def _status_kb(field):
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    raise KeyError(field)
 
 
 def make_matrix(rows, cols, nnz, seed=0):
@@ -75,12 +68,12 @@ def run_variant(args):
         epochs=1,
         random_state=0,
     )
-    Path("/proc/self/clear_refs").write_text("5")  # reset the peak
-    before = _status_kb("VmRSS") * 1024
+    reset_peak_rss()
+    before = status_kb("VmRSS") * 1024
     start = time.perf_counter()
     sae.fit(X)
     seconds = time.perf_counter() - start
-    peak = _status_kb("VmHWM") * 1024
+    peak = status_kb("VmHWM") * 1024
     matrix_bytes = (
         X.nbytes if args.variant == "dense" else X.data.nbytes + X.indices.nbytes
     ) + (0 if args.variant == "dense" else X.indptr.nbytes)

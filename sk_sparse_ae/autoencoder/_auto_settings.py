@@ -22,6 +22,8 @@ steps do not grow with the gradient, get Keras's default ``1e-3``.
 import numpy as np
 import scipy.sparse
 
+from ..nn._builder import count_weights
+from ._sparse_input import mean_square
 from ._validation import check_hidden_layer_sizes
 
 __all__ = [
@@ -40,8 +42,6 @@ __all__ = [
 _BOOK_SGD_LEARNING_RATE = 1.0
 _SQUARED_ERROR_SGD_LEARNING_RATE = 0.01
 _ADAPTIVE_LEARNING_RATE = 1e-3
-# Rows per step when computing the mean square: bounds the temporary memory.
-_CHUNK_ROWS = 8192
 # Values this close to [0, 1] count as in it. MinMaxScaler's output overshoots
 # by rounding (by up to 7e-15 on a fifth of random float64 data sets, more
 # for data far from zero relative to its range), and the network trains in
@@ -77,18 +77,7 @@ def resolve_learning_rate(learning_rate, optimizer, loss, X):
         return _ADAPTIVE_LEARNING_RATE
     if loss == "binary_crossentropy":
         return _BOOK_SGD_LEARNING_RATE
-    return _SQUARED_ERROR_SGD_LEARNING_RATE / max(1.0, _mean_square(X))
-
-
-def _mean_square(X):
-    if scipy.sparse.issparse(X):  # implicit zeros count, as in X.size dense
-        n_values = X.shape[0] * X.shape[1]
-        return float(np.square(X.data, dtype=np.float64).sum()) / max(n_values, 1)
-    total = sum(
-        np.square(X[start : start + _CHUNK_ROWS], dtype=np.float64).sum()
-        for start in range(0, len(X), _CHUNK_ROWS)
-    )
-    return float(total) / max(X.size, 1)
+    return _SQUARED_ERROR_SGD_LEARNING_RATE / max(1.0, mean_square(X))
 
 
 def check_loss_range(X, requested_loss, fitted_loss, method):
@@ -204,11 +193,9 @@ def _is_auto(value):
 def _widest_within_budget(n_features, hidden, widest):
     """The most coding units, up to ``widest``, whose weights and optimizer
     slots fit in ``AUTO_MODEL_BYTES``."""
-    last = hidden[-1] if hidden else n_features
-    widths = (n_features, *hidden)
-    fixed = 2 * sum(a * b + b for a, b in zip(widths, hidden, strict=False))
-    fixed += n_features  # the output bias
-    per_unit = 2 * last + 1  # its encoder column and bias, its decoder row
+    # The count is affine in the number of coding units.
+    fixed = count_weights(n_features, list(hidden), 0)
+    per_unit = count_weights(n_features, list(hidden), 1) - fixed
     budget = AUTO_MODEL_BYTES // _BYTES_PER_WEIGHT_AND_ADAM_SLOTS - fixed
     return int(max(1, min(widest, budget // per_unit)))
 

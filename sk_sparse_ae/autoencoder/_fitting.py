@@ -13,7 +13,6 @@ import numpy as np
 import scipy.sparse
 from sklearn.utils import check_random_state
 
-from .._tf.variables import to_numpy
 from ..nn._options import SPARSITY_PENALTIES, dense_layers
 from ..training import _pool as model_pool
 from ..training._callbacks import check_loss_finite, check_weights_finite
@@ -52,7 +51,7 @@ _TRAINING_ONLY_PARAMS = {
 }
 
 
-def train(estimator, model, X_train, X_val, rng, center):
+def train(estimator, model, X_train, X_val, rng, center, loss_scale):
     """Train the new ``model``; return its history.
 
     Under TensorFlow a pooled model of the same architecture is trained
@@ -75,7 +74,6 @@ def train(estimator, model, X_train, X_val, rng, center):
     with model_pool.checkout(
         key, functools.partial(_new_pooled_model, estimator)
     ) as pooled:
-        loss_scale = float(to_numpy(model.loss_scale)) if center is not None else 1.0
         pooled.reset(seeds, estimator.sparsity_weight_, center, loss_scale)
         pooled.model.optimizer.learning_rate = estimator.learning_rate_
         history = _fit_epochs(estimator, pooled.model, X_train, X_val, rng)
@@ -89,7 +87,6 @@ def _fit_epochs(estimator, model, X_train, X_val, rng):
         X_train,
         X_val,
         rng,
-        # A batch larger than the data is the whole data: never allocate more.
         batch_size=_batch_size(estimator, X_train),
         epochs=estimator.epochs,
         tol=estimator.tol,

@@ -1,6 +1,5 @@
 """From the estimator's parameters to a new compiled Keras autoencoder."""
 
-import itertools
 import os
 import warnings
 
@@ -9,7 +8,7 @@ from .._tf.dtype_policy import current_policy
 from .._tf.fork_safety import note_tensorflow_started
 from .._tf.gradient_registry import skip_single_replica_all_reduce
 from .._tf.threads import limit_tensorflow_threads_to_environment
-from ..nn._builder import build_autoencoder, initialize_weights
+from ..nn._builder import build_autoencoder, count_weights, initialize_weights
 from ..nn._losses import make_loss
 from ..nn._options import (
     KERAS_LOSSES,
@@ -22,7 +21,6 @@ from ._auto_settings import resolve_auxk_k
 __all__ = [
     "build_model",
     "check_model_size",
-    "count_weights",
     "kept_units",
     "make_regularizer",
     "warn_if_k_keeps_every_unit",
@@ -135,13 +133,6 @@ def make_regularizer(params, weight):
     if sparsity == "kl":
         return penalty(weight=weight, target=params["sparsity_target"])
     return penalty(**{weight_name: weight})
-
-
-def count_weights(n_features, hidden, n_components):
-    """The autoencoder's number of weights, kernels and biases: O(n_features *
-    (hidden[0] or n_components) + ...), each layer's inputs times its units."""
-    widths = [n_features, *hidden, n_components, *hidden[::-1], n_features]
-    return sum((a + 1) * b for a, b in itertools.pairwise(widths))
 
 
 def check_model_size(params, n_features, hidden):

@@ -23,6 +23,7 @@ from ..nn._options import (
 )
 from ..nn._regularizers import KLDivergenceSparsity, L1Sparsity
 from ._auto_settings import effective_params, resolve_auxk_k
+from ._model_building import kept_units
 
 __all__ = ["model_settings", "param_mismatches"]
 
@@ -112,7 +113,7 @@ def _settings_of_params(params, n_features):
     if sparsity == "kl":
         settings["sparsity_target"] = float(params["sparsity_target"])
     if sparsity == "topk":
-        settings["k"] = min(params["k"], params["n_components"])
+        settings["k"] = kept_units(params)
         settings["auxk_weight"] = float(params["auxk_weight"])
         settings["dead_after_samples"] = params["dead_after_samples"]
         settings["auxk_k"] = resolve_auxk_k(

@@ -34,9 +34,9 @@ from ..io._metadata import (
     check_attributes,
 )
 from ..nn import KLDivergenceSparsity
+from ..nn._builder import count_weights
 from ..nn._options import SPARSITY_PENALTIES, dense_layers
 from ._auto_settings import ARCHITECTURE_PARAMS, effective_params
-from ._model_building import count_weights
 from ._model_settings import model_settings, param_mismatches
 from ._validation import check_hidden_layer_sizes
 

@@ -15,6 +15,7 @@ __all__ = [
     "center_of",
     "float32_work_copy",
     "loss_scale_of",
+    "mean_square",
     "n_rows",
     "shuffle_rows",
 ]
@@ -60,7 +61,31 @@ def n_rows(X):
     return X.shape[0]
 
 
-_CHUNK_ROWS = 4096
+# Rows per step of a dense mean square: bounds the temporary memory.
+_CHUNK_ROWS = 8192
+
+
+def mean_square(X, center=None):
+    """The mean of ``(X - center) ** 2`` over every value, in float64; the
+    implicit zeros of a sparse X count, as a dense X's zeros do."""
+    n_values = max(X.shape[0] * X.shape[1], 1)
+    if scipy.sparse.issparse(X):
+        total = np.square(X.data, dtype=np.float64).sum()
+        if center is not None:
+            # sum((x - c)^2) = sum(x^2) - 2 c . colsum(x) + n |c|^2.
+            column_sums = np.asarray(X.sum(axis=0, dtype=np.float64)).ravel()
+            total += X.shape[0] * center @ center - 2 * center @ column_sums
+        return float(total) / n_values
+    total = sum(
+        np.square(
+            X[start : start + _CHUNK_ROWS]
+            if center is None
+            else X[start : start + _CHUNK_ROWS] - center,
+            dtype=np.float64,
+        ).sum()
+        for start in range(0, X.shape[0], _CHUNK_ROWS)
+    )
+    return float(total) / n_values
 
 
 def loss_scale_of(X, center, loss):
@@ -69,19 +94,5 @@ def loss_scale_of(X, center, loss):
     variance unexplained), else 1. ``center`` is None for the book's models."""
     if center is None or loss != "squared_error":
         return 1.0
-    n_values = X.shape[0] * X.shape[1]
-    if scipy.sparse.issparse(X):
-        # sum((x - c)^2) = sum(x^2) - 2 c . colsum(x) + n |c|^2, zeros included.
-        column_sums = np.asarray(X.sum(axis=0, dtype=np.float64)).ravel()
-        total = (
-            np.square(X.data, dtype=np.float64).sum()
-            - 2 * center @ column_sums
-            + X.shape[0] * center @ center
-        )
-    else:
-        total = sum(
-            np.square(X[start : start + _CHUNK_ROWS] - center, dtype=np.float64).sum()
-            for start in range(0, X.shape[0], _CHUNK_ROWS)
-        )
-    variance = float(total) / max(n_values, 1)
+    variance = mean_square(X, center)
     return 1.0 / variance if np.isfinite(variance) and variance > 0 else 1.0

@@ -318,7 +318,7 @@ class SparseAutoencoderTransformer(
         model, encoder, decoder = self._build_model(
             X.shape[1], hidden, rng, center, scale
         )
-        history = train(self, model, X_train, X_val, rng, center)
+        history = train(self, model, X_train, X_val, rng, center, scale)
         self.model_, self.encoder_, self.decoder_ = model, encoder, decoder
         self.history_, self.n_iter_ = history, len(history["loss"])
         self._record_dead_fraction(n_rows(X_train))

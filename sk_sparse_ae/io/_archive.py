@@ -14,6 +14,7 @@ the format to use for models received from others. This module knows the
 format, not the estimator: :mod:`sk_sparse_ae.autoencoder` decides what goes in.
 """
 
+import collections
 import contextlib
 import io
 import itertools
@@ -182,7 +183,10 @@ def read_archive(path, max_model_bytes=None):
         with zipfile.ZipFile(path) as archive:
             listed = archive.namelist()
             names = set(listed)
-            duplicates = sorted({name for name in listed if listed.count(name) > 1})
+            # Counted in one pass: a hostile archive may list very many members.
+            duplicates = sorted(
+                name for name, count in collections.Counter(listed).items() if count > 1
+            )
             if duplicates:
                 raise not_ours(
                     path,

@@ -1,5 +1,7 @@
 """Build the Keras sparse autoencoder: an encoder and a mirrored decoder."""
 
+import itertools
+
 import keras
 import numpy as np
 
@@ -7,7 +9,7 @@ from ._layers import Centering, TopKActivation
 from ._options import dense_layers
 from ._topk_autoencoder import TopKAutoencoder
 
-__all__ = ["build_autoencoder", "initialize_weights"]
+__all__ = ["build_autoencoder", "count_weights", "initialize_weights"]
 
 # Norm of each coding unit's initial decoder direction in TopK models: with
 # Adam's fixed step size per weight, small weights let the directions move
@@ -167,3 +169,10 @@ def initialize_weights(model, seeds, center=None, loss_scale=1.0):
         clipped = np.clip(center, _LOGIT_CLIP, 1 - _LOGIT_CLIP)
         center = np.log(clipped / (1 - clipped)).astype(np.float32)
     reconstruction.bias.assign(center)
+
+
+def count_weights(n_features, hidden, n_components):
+    """The autoencoder's number of weights, kernels and biases: O(n_features *
+    (hidden[0] or n_components) + ...), each layer's inputs times its units."""
+    widths = [n_features, *hidden, n_components, *hidden[::-1], n_features]
+    return sum((a + 1) * b for a, b in itertools.pairwise(widths))

@@ -23,7 +23,7 @@ class SparseRows:
     ----------
     X : scipy.sparse CSR matrix or array of shape (n_samples, n_features)
         Canonical (sorted indices, no duplicates) and float32: see
-        :func:`sk_sparse_ae.autoencoder._sparse_input.float32_csr`.
+        :func:`sk_sparse_ae.autoencoder._sparse_input.float32_work_copy`.
     """
 
     def __init__(self, X):
